@@ -1,0 +1,235 @@
+"""The ``ceasefire`` command: validate, list and run scenarios (and, later, sweeps).
+
+User errors end in one message on stderr and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import shlex
+import shutil
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import ScenarioError
+from .narrate import narrate
+from .outcomes import outcome_shares
+from .runner import manifest, simulate
+from .scenario import load_scenario, packaged_scenarios, parse_override
+
+EXIT_USAGE = 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return args.handler(args) or 0
+    except ScenarioError as error:
+        print(f"ceasefire: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("ceasefire: interrupted", file=sys.stderr)
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ceasefire",
+        description="Ceasefire negotiation simulator: Russia, Ukraine, the United States and Europe, April 2025.",
+    )
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    p = sub.add_parser("scenarios", help="list the packaged scenarios")
+    p.set_defaults(handler=cmd_scenarios)
+
+    p = sub.add_parser("validate", help="check scenario files (names or paths)")
+    p.add_argument("scenarios", nargs="*", metavar="SCENARIO", help="packaged names or paths (default: all packaged)")
+    p.set_defaults(handler=cmd_validate)
+
+    p = sub.add_parser("run", help="run a scenario for R replicates and write results")
+    p.add_argument("scenario", nargs="?", default="baseline", help="packaged name or path (default: baseline)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the random streams (default 0)")
+    p.add_argument("--replicates", "-r", type=_positive_int, default=1, metavar="R", help="replicates (default 1)")
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY.PATH=VALUE",
+        help="override a scenario value (TOML syntax), e.g. actors.united_states.deadline_days=7",
+    )
+    p.add_argument("--out", type=Path, help="output folder (default: a new folder under results/)")
+    p.add_argument(
+        "--keep-timelines",
+        type=_non_negative_int,
+        default=100,
+        metavar="N",
+        help="write timelines and events for the first N replicates (default 100)",
+    )
+    p.add_argument("--narrate", action="store_true", help="print the dated story of the first replicate")
+    p.set_defaults(handler=cmd_run)
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    value = _non_negative_int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"found {text!r}; allowed: a whole number >= 1")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"found {text!r}; allowed: a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"found {text!r}; allowed: a whole number >= 0")
+    return value
+
+
+# --- scenarios and validate ------------------------------------------------------------
+
+
+def cmd_scenarios(args: argparse.Namespace) -> int:
+    for name, path in packaged_scenarios().items():
+        scenario = load_scenario(path)
+        print(f"{name:<20} {scenario.data['description']}")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    refs = args.scenarios or list(packaged_scenarios())
+    failed = 0
+    for ref in refs:
+        try:
+            scenario = load_scenario(ref)
+        except ScenarioError as error:
+            print(f"FAIL {ref}: {error}")
+            failed += 1
+            continue
+        clock = scenario.data["clock"]
+        print(
+            f"ok   {ref}: {scenario.name}, {clock['horizon_days']} days from {clock['start']:%d %b %Y}, "
+            f"{len(scenario.data['events'])} events"
+        )
+    return EXIT_USAGE if failed else 0
+
+
+# --- run ----------------------------------------------------------------------------------
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    overrides = dict(parse_override(text) for text in args.overrides)
+    scenario = load_scenario(args.scenario, overrides)
+    out = _output_dir(args.out, scenario.name)
+    result = simulate(scenario, seed=args.seed, replicates=args.replicates, keep_timelines=args.keep_timelines)
+    command = "ceasefire " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    result.extra["keep_timelines"] = args.keep_timelines
+    write_run(out, result, manifest(result, overrides, command))
+    print(summary(result, narrate_story=args.narrate or args.replicates == 1))
+    print(f"\nWrote {out}/ (outcomes.csv, timeline.csv, events.csv, manifest.json, timeline.png)")
+    return 0
+
+
+def _output_dir(out: Path | None, name: str) -> Path:
+    """The folder to write; refused if it exists and is not empty (nothing is overwritten)."""
+    if out is None:
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        out = Path("results") / f"{name}-{stamp}"
+        n = 1
+        while out.exists():
+            n += 1
+            out = Path("results") / f"{name}-{stamp}-{n}"
+        return out
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise ScenarioError(
+            "--out", str(out), "an existing, non-empty path", "a new or empty folder (results are never overwritten)"
+        )
+    return out
+
+
+def write_run(out: Path, result, meta: dict) -> None:
+    """Write every file into a temporary folder beside ``out``, then move it into place."""
+    from .plots import timeline_figure
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        result.outcomes.to_csv(tmp / "outcomes.csv", index=False)
+        result.timeline.to_csv(tmp / "timeline.csv", index=False)
+        result.events.to_csv(tmp / "events.csv", index=False)
+        (tmp / "manifest.json").write_text(json.dumps(meta, indent=2, default=str) + "\n")
+        fig = timeline_figure(result.timeline, result.outcomes)
+        fig.savefig(tmp / "timeline.png", dpi=120)
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
+        if out.exists():
+            out.rmdir()
+        tmp.rename(out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def summary(result, narrate_story: bool = False) -> str:
+    """A summary a student can read: the story of one replicate, or outcome shares."""
+    s, o = result.scenario, result.outcomes
+    clock = s.data["clock"]
+    ticks = clock["horizon_days"] * 24 // clock["tick_hours"]
+    lines = [
+        f"Scenario {s.name}: {s.data['description']}",
+        f"{result.replicates:,} replicate(s), seed {result.seed}, {clock['horizon_days']} days "
+        f"from {clock['start']:%a %d %b %Y} ({ticks} ticks of {clock['tick_hours']} h), "
+        f"{result.wall_seconds:.1f} s",
+        "",
+    ]
+    if narrate_story and not result.events.empty:
+        first = int(result.events["replicate"].iloc[0])
+        lines += [f"The story of replicate {first}:"] + ["  " + line for line in narrate(result.events, first)] + [""]
+    if result.replicates == 1:
+        row = o.iloc[0]
+        lines.append(f"Outcome at day {clock['horizon_days']}: {str(row['outcome']).replace('_', ' ')}.")
+        lines.append(
+            f"Accusations: Russia {row['accusations_by_russia']}, Ukraine {row['accusations_by_ukraine']}. "
+            f"Civilian harm (strike-days on civilian targets): in Ukraine {row['civilian_harm_ukraine']:.1f}, "
+            f"in Russia {row['civilian_harm_russia']:.1f}."
+        )
+        return "\n".join(lines)
+    shares = outcome_shares(o)
+    lines.append(f"Outcome at day {clock['horizon_days']}          share   95% interval")
+    for r in shares.itertuples():
+        lines.append(f"  {r.outcome.replace('_', ' '):<24} {r.share:6.1%}   [{r.low:.1%}, {r.high:.1%}]")
+    lines.append("")
+    lines += [
+        _timing(o, "day_first_agreement", "First agreement"),
+        _timing(o, "day_walk_away", "U.S. walks away"),
+        _timing(o, "day_collapse", "An agreement collapses"),
+    ]
+    both = ((o["truce_accusations_by_russia"] > 0) & (o["truce_accusations_by_ukraine"] > 0)).mean()
+    lines.append(f"Both sides accuse each other during a truce in {both:.0%} of replicates.")
+    return "\n".join(lines)
+
+
+def _timing(o: pd.DataFrame, column: str, label: str) -> str:
+    days = o[column].dropna()
+    if days.empty:
+        return f"{label}: in no replicate."
+    return f"{label}: in {len(days) / len(o):.0%} of replicates, median day {np.median(days):.1f}."
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
