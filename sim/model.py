@@ -169,6 +169,8 @@ class CeasefireModel(mesa.Model):
         self.bilateral_issues = np.zeros(len(ISSUES), dtype=bool)
         self.harm = {"ukraine": np.zeros(R), "russia": np.zeros(R)}
         self._update_commitments()
+        self.truce_during = self.truce_on.copy()
+        self.agreement_during = self.agreement.copy()
 
     def _calendar(self, events: Sequence[Mapping]) -> dict[int, list[Mapping]]:
         """Scheduled events by the tick whose interval contains their time."""
@@ -211,6 +213,8 @@ class CeasefireModel(mesa.Model):
         self.draws = self.streams.uniforms(t, DRAWS)
         for event in self.calendar.get(t, ()):
             self._fire_event(event, t)
+        self.truce_during = self.truce_on.copy()
+        self.agreement_during = self.agreement.copy()
         self.belligerents.do("decide")
         self.belligerents.do("advance")
         self._log_violations(t)

@@ -27,7 +27,7 @@ class TimelineRecorder:
         self._columns.setdefault(name, []).append(np.asarray(values)[: self.keep].copy())
 
     def record(self, tick: int) -> None:
-        """Append one row per kept replicate for ``tick`` (state after the tick)."""
+        """Append one row per kept replicate for ``tick``: fire and commitments during it, the rest after it."""
         if self.keep == 0:
             return
         m, k = self.model, self.keep
@@ -37,8 +37,9 @@ class TimelineRecorder:
         for b in (m.russia, m.ukraine):
             for c, cls in enumerate(TARGET_CLASSES):
                 self._put(f"fire_{b.side}_{cls}", b.fire[:, c])
-        self._put("truce", m.truce_on)
-        self._put("agreement", np.array(LEVEL_NAMES, dtype=object)[m.agreement])
+        # Commitments in force *during* the tick (before this tick's lapses and collapses).
+        self._put("truce", m.truce_during)
+        self._put("agreement", np.array(LEVEL_NAMES, dtype=object)[m.agreement_during])
         for b in (m.russia, m.ukraine):
             now = b.accusations[:k]
             self._put(f"accusations_{b.side}", now - self._last_accusations[b.side])
