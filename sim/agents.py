@@ -63,6 +63,7 @@ class Belligerent(mesa.Agent):
         self.limit = _issue_array(params["limit"])
         self.weights = _issue_array(params["weights"])
         self.tau = np.zeros(R)
+        self.pressure_felt = np.zeros(R)
         self.position = np.broadcast_to(self.opening, (R, 6)).copy()
         self.no_deal_value = np.full(R, params["reservation"]["base"])
 
@@ -74,8 +75,8 @@ class Belligerent(mesa.Agent):
 
     def decide(self) -> None:
         """Choose this tick's intended fire from the rule, before seeing the other's."""
-        memory = self.seen[: self.lag].max(axis=0)
-        answered = self.to_answer[: self.lag].max(axis=0)
+        memory = self.seen.max(axis=0) if self.lag > 1 else self.seen[0]
+        answered = self.to_answer.max(axis=0) if self.lag > 1 else self.to_answer[0]
         committed = self.model.committed[:, self.index, :]
         intended = self.rule.intend(self.base, self.gain * memory, self.gain * answered, committed)
         self.intended = np.clip(intended, 0.0, 1.0)
@@ -97,18 +98,20 @@ class Belligerent(mesa.Agent):
         answers = d[:, col[f"answer:{self.side}"]] >= self.forgiveness
         seen = military.perceived_fire(self.other.fire, missed, alarm, self.model.incident_size)
         accused = military.violations(seen, self.model.covered)
-        self.seen = np.roll(self.seen, 1, axis=0)
-        self.to_answer = np.roll(self.to_answer, 1, axis=0)
+        if self.lag > 1:
+            self.seen = np.roll(self.seen, 1, axis=0)
+            self.to_answer = np.roll(self.to_answer, 1, axis=0)
         self.seen[0] = seen
         self.to_answer[0] = np.where(accused & answers, seen, 0.0)
-        self.accusations += accused.any(axis=1)
-        self.truce_accusations += accused.any(axis=1) & self.model.truce_on
+        accused_any = military.any_class(accused)
+        self.accusations += accused_any
+        self.truce_accusations += accused_any & self.model.truce_on
         return accused
 
     def bear_costs(self, days: float) -> None:
         """Add this tick's strike-days and war cost (own and enemy military fire, civilian harm)."""
         other = self.other.fire
-        self.strike_days += self.fire.sum(axis=1) * days
+        self.strike_days += (self.fire[:, 0] + self.fire[:, 1]) * days
         step = (self.fire[:, 0] + other[:, 0] + other[:, 1]) * days
         self.war_cost += step
         self.cost_rate = step / days
@@ -126,19 +129,26 @@ class Belligerent(mesa.Agent):
         return np.zeros(self.model.n_replicates)
 
     def concede(self, pressure: np.ndarray, days: float) -> None:
-        """Move stated positions by the Faratin tactic on effective time.
-
-        Effective time runs faster under the mediator's pressure and war costs; the reach
-        of concessions grows as the value of no deal falls below its starting value.
-        """
-        c, r = self.params["concession"], self.params["reservation"]
+        """Advance effective time: faster under the mediator's pressure and war costs."""
+        c = self.params["concession"]
         speed = 1.0 + c["pressure_speedup"] * pressure + c["cost_speedup"] * self.cost_rate
         self.tau += days * np.maximum(speed, 0.0)
+        self.pressure_felt = pressure
+
+    def restate(self) -> None:
+        """Restate positions by the Faratin tactic on effective time (Faratin et al. 1998).
+
+        The reach of concessions grows as the value of no deal falls below its starting
+        value (war costs, the mediator's pressure, a battlefield turning against the side,
+        less foreign support) and shrinks as it rises. A pure function of the current
+        state, so the model calls it only on ticks that read positions.
+        """
+        r = self.params["reservation"]
         self.no_deal_value = (
             r["base"]
             + r["battle_weight"] * self.expected_gain()
             - r["cost_weight"] * self.war_cost
-            - r["pressure_weight"] * pressure
+            - r["pressure_weight"] * self.pressure_felt
             + self.support_value()
         )
         reach = np.clip(1.0 + r["base"] - self.no_deal_value, 0.0, 3.0)

@@ -52,11 +52,6 @@ def _draw_index() -> dict[str, Any]:
     return index
 
 
-def _covered_classes() -> np.ndarray:
-    """(4, 2) bool: target classes each agreement level binds (none, partial, ceasefire, settlement)."""
-    return np.array([[False, False], [False, True], [True, True], [True, True]])
-
-
 class CeasefireModel(mesa.Model):
     """Russia, Ukraine, the United States and Europe over R replicates at once.
 
@@ -109,8 +104,8 @@ class CeasefireModel(mesa.Model):
                 "truce_in_force": lambda m: float(m.truce_on.mean()),
                 "agreement_in_force": lambda m: float((m.agreement > 0).mean()),
                 "mediator_engaged": lambda m: float(m.united_states.engaged.mean()),
-                "russian_fire": lambda m: float(m.russia.fire.sum(axis=1).mean()),
-                "ukrainian_fire": lambda m: float(m.ukraine.fire.sum(axis=1).mean()),
+                "russian_fire": lambda m: float(m.russia.fire.mean() * 2),
+                "ukrainian_fire": lambda m: float(m.ukraine.fire.mean() * 2),
                 "accusations": lambda m: float((m.russia.accusations + m.ukraine.accusations).mean()),
             }
         )
@@ -201,7 +196,9 @@ class CeasefireModel(mesa.Model):
 
     def _update_commitments(self) -> None:
         """Derive who must hold fire in which class: (R, 2 sides, 2 classes)."""
-        by_agreement = _covered_classes()[self.agreement]
+        by_agreement = np.empty((self.n_replicates, 2), dtype=bool)
+        by_agreement[:, 0] = self.agreement >= negotiation.CEASEFIRE_DEAL  # military: ceasefire, settlement
+        by_agreement[:, 1] = self.agreement >= negotiation.PARTIAL  # civilian: every agreement
         self.committed = self.truce_bound[:, :, None] | by_agreement[:, None, :]
         self.covered = self.truce_on[:, None] | by_agreement
 
@@ -295,12 +292,11 @@ class CeasefireModel(mesa.Model):
         for b in self.belligerents:
             fired = (b.fire > 0) & self.covered
             ordered = fired & (b.intended > 0)
-            how = np.where(ordered.any(axis=1), " (ordered)", " (unordered incident)")
-            self.log.add(t, "violation", b.side, mask=fired.any(axis=1), detail=_classes_text(fired) + how)
+            self.log.add(t, "violation", b.side, mask=military.any_class(fired), detail=_violation_text(fired, ordered))
 
     def _log_accusations(self, t: int, accused: Mapping[str, np.ndarray]) -> None:
         for side, where in accused.items():
-            self.log.add(t, "accusation", side, mask=where.any(axis=1), detail=_classes_text(where))
+            self.log.add(t, "accusation", side, mask=military.any_class(where), detail=_classes_text(where))
 
     def _consequences(self) -> None:
         days = self.tick_days
@@ -322,10 +318,10 @@ class CeasefireModel(mesa.Model):
         answered = np.zeros((self.n_replicates, 2), dtype=bool)
         for b in self.belligerents:
             ordered = (b.intended > 0) & self.committed[:, b.index, :]
-            answered[:, b.index] = ordered.any(axis=1)
+            answered[:, b.index] = military.any_class(ordered)
             b.answers += answered[:, b.index]
             self.log.add(t, "answer", b.side, mask=answered[:, b.index], detail=_classes_text(ordered))
-        any_answer = answered.any(axis=1)
+        any_answer = military.any_class(answered)
         self.truce_fire_ticks += self.truce_on & any_answer
         self.agreement_fire_ticks += (self.agreement > 0) & any_answer
 
@@ -369,9 +365,17 @@ class CeasefireModel(mesa.Model):
         for b in self.belligerents:
             b.concede(pressure, self.tick_days)
         next_tick = t + 1
-        if next_tick % self.round_ticks == 0:
+        mediated = next_tick % self.round_ticks == 0
+        bilateral = self.bilateral_open.any() and (next_tick - self.bilateral_since) % self.bilateral_round_ticks == 0
+        deadline_due = bool((us.engaged & ~us.deadline_met & (us.deadline_tick <= next_tick)).any())
+        meeting_next = any(e["kind"] == "meeting" for e in self.calendar.get(next_tick, ()))
+        if not (mediated or bilateral or deadline_due or meeting_next or self.recorder.keep):
+            return  # nothing reads positions or progress this tick
+        for b in self.belligerents:
+            b.restate()
+        if mediated:
             self._mediated_round(t, us.engaged)
-        if self.bilateral_open.any() and (next_tick - self.bilateral_since) % self.bilateral_round_ticks == 0:
+        if bilateral:
             self._bilateral_round(t)
         us.measure_progress(self.russia, self.ukraine)
         u = self.draws[:, self.draw_index["deadline_extension"]]
@@ -447,10 +451,23 @@ def _replicate_ids(replicates: int | Sequence[int]) -> np.ndarray:
     return ids
 
 
-def _classes_text(where: np.ndarray) -> np.ndarray:
-    """(R,) object: 'military', 'civilian' or 'military and civilian' per row of (R, 2) bool."""
-    names = np.array(["", "military", "civilian", "military and civilian"], dtype=object)
-    return names[where[:, 0].astype(int) + 2 * where[:, 1].astype(int)]
+_CLASS_NAMES = np.array(["", "military", "civilian", "military and civilian"], dtype=object)
+
+
+def _classes_text(where: np.ndarray):
+    """Log text for rows of (R, 2) bool: 'military', 'civilian' or 'military and civilian'.
+
+    Returned as a function of the logged rows, so that nothing is formatted for
+    replicates whose events are not kept.
+    """
+    return lambda rows: _CLASS_NAMES[where[rows, 0].astype(int) + 2 * where[rows, 1].astype(int)]
+
+
+def _violation_text(fired: np.ndarray, ordered: np.ndarray):
+    """Log text for violations: the classes hit, and whether the fire was ordered."""
+    classes = _classes_text(fired)
+    how = np.array([" (unordered incident)", " (ordered)"], dtype=object)
+    return lambda rows: classes(rows) + how[military.any_class(ordered)[rows].astype(int)]
 
 
 def _terms_text(terms: np.ndarray) -> str:
