@@ -67,6 +67,10 @@ class Belligerent(mesa.Agent):
         self.position = np.broadcast_to(self.opening, (R, 6)).copy()
         self.no_deal_value = np.full(R, params["reservation"]["base"])
 
+    def remember_war(self) -> None:
+        """Start with the other side seen firing at its own intensity: the war is under way."""
+        self.seen[:] = self.other.base
+
     @property
     def other(self) -> Belligerent:
         return self.model.ukraine if self.index == 0 else self.model.russia
@@ -243,7 +247,8 @@ class UnitedStates(mesa.Agent):
     def face_deadline(self, tick: int, u: np.ndarray) -> dict[str, np.ndarray]:
         """At the deadline: stay if progress suffices, else extend or walk away.
 
-        ``u`` (R,) uniform draws decide extensions. Returns masks of what happened.
+        ``tick`` is the tick boundary at which the deadline is faced (the end of the tick
+        just run); ``u`` (R,) uniform draws decide extensions. Returns masks of what happened.
         """
         due = self.engaged & ~self.deadline_met & (self.deadline_tick <= tick)
         met = due & (self.progress >= self.params["required_progress"])
@@ -255,7 +260,7 @@ class UnitedStates(mesa.Agent):
         )
         self.extensions += extend
         self.engaged &= ~walk
-        self.walk_day = np.where(walk, self.model.day_of(tick + 1), self.walk_day)
+        self.walk_day = np.where(walk, self.model.day_of(tick), self.walk_day)
         return {"deadline_met": met, "deadline_extended": extend, "walk_away": walk}
 
 

@@ -94,6 +94,8 @@ class CeasefireModel(mesa.Model):
         self.united_states = UnitedStates(self, self.scenario.data["actors"]["united_states"])
         self.europe = Europe(self, self.scenario.data["actors"]["europe"])
         self.belligerents = self.agents.select(lambda a: isinstance(a, (Russia, Ukraine)))
+        for b in self.belligerents:
+            b.remember_war()
         self._setup_state(R)
         self.calendar = self._calendar(self.scenario.data["events"])
         self.log = EventLog(self, min(keep_timelines, R))
@@ -208,8 +210,11 @@ class CeasefireModel(mesa.Model):
         """Advance every replicate by one tick (see docs/model.md, process overview)."""
         t = self.tick
         self.draws = self.streams.uniforms(t, DRAWS)
-        for event in self.calendar.get(t, ()):
+        events = self.calendar.get(t, ())
+        for event in events:
             self._fire_event(event, t)
+        if events:
+            self._update_commitments()  # a truce or a deal signed at a meeting binds this tick
         self.truce_during = self.truce_on.copy()
         self.agreement_during = self.agreement.copy()
         self.belligerents.do("decide")
