@@ -161,7 +161,8 @@ def _leaf_paths(tree: dict, prefix: str = "") -> list[str]:
     for key, value in tree.items():
         path = f"{prefix}{key}"
         if isinstance(value, dict):
-            paths += _leaf_paths(value, path + ".")
+            # The table's own path too: a child's table replaces a parent's value there.
+            paths += [path, *_leaf_paths(value, path + ".")]
         else:
             paths.append(path)
     return paths

@@ -1,0 +1,94 @@
+"""Shared helpers: scenario files written on the fly, the console script, quick runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sim import CeasefireModel
+
+#: The baseline calendar, from the source's dates (design brief, section 2): the model's
+#: tick 0 is Thursday 17 April 2025, 00:00 Moscow/Kyiv time; Russia's truce starts
+#: Saturday 19 April 18:00 and lasts 30 hours.
+MSK = dt.timezone(dt.timedelta(hours=3))
+BASELINE_START = dt.datetime(2025, 4, 17, 0, 0, tzinfo=MSK)
+TRUCE_START = dt.datetime(2025, 4, 19, 18, 0, tzinfo=MSK)
+TRUCE_HOURS = 30
+
+PACKAGED = {
+    "baseline",
+    "no_deadline",
+    "short_deadline",
+    "bilateral_track",
+    "noisy_front",
+    "europe_guarantees",
+    "no_mirror",
+}
+
+#: Overrides that switch off every source of noise on both fronts.
+NOISELESS = {
+    f"actors__{side}__{key}": 0.0
+    for side in ("russia", "ukraine")
+    for key in ("incident_rate", "perception__false_alarm", "perception__miss")
+}
+
+
+def outcomes(scenario: str = "baseline", seed: int = 0, replicates: int = 2000, **overrides):
+    """Outcome rows of a quick run without timelines."""
+    model = CeasefireModel(scenario, seed=seed, replicates=replicates, keep_timelines=0, **overrides)
+    return model.run().outcomes()
+
+
+@pytest.fixture
+def write_scenario(tmp_path):
+    """Write a TOML scenario into the test's folder; returns its path."""
+
+    def write(text: str, name: str = "scenario.toml") -> Path:
+        path = tmp_path / name
+        path.write_text(text)
+        return path
+
+    return write
+
+
+def ceasefire_executable() -> str:
+    """The installed console script: on PATH, or next to the running interpreter."""
+    beside = Path(sys.executable).parent / "ceasefire"
+    if beside.is_file():
+        return str(beside)
+    found = shutil.which("ceasefire")
+    if found is None:
+        pytest.fail("the console script `ceasefire` is not installed (pip install -e .)")
+    return found
+
+
+def cli_env() -> dict:
+    env = dict(os.environ)
+    env["MPLBACKEND"] = "Agg"
+    env.pop("PYTHONSTARTUP", None)
+    return env
+
+
+def run_cli(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:
+    """Run ``ceasefire ARGS`` in ``cwd`` and capture its output."""
+    return subprocess.run(
+        [ceasefire_executable(), *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, env=cli_env()
+    )
+
+
+def start_cli(*args: str, cwd: Path) -> subprocess.Popen:
+    """Start ``ceasefire ARGS`` without waiting (to run several at once)."""
+    return subprocess.Popen(
+        [ceasefire_executable(), *args],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=cli_env(),
+    )

@@ -1,0 +1,250 @@
+"""The Mesa model: agents, clock, batch_run, batch-independent replicates, baseline behaviour."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import mesa
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import BASELINE_START, TRUCE_START, outcomes
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+from sim import CeasefireModel, ScenarioError, load_scenario
+from sim.agents import Europe, Russia, Ukraine, UnitedStates
+from sim.runner import simulate
+
+
+def wilson(k: int, n: int) -> tuple[float, float]:
+    """95% Wilson interval, from SciPy (independent of the package's own)."""
+    ci = stats.binomtest(int(k), int(n)).proportion_ci(0.95, method="wilson")
+    return ci.low, ci.high
+
+
+# --- Mesa integration ------------------------------------------------------------------
+
+
+def test_the_model_is_a_mesa_model_whose_agents_are_the_four_actors():
+    model = CeasefireModel("baseline", seed=0, replicates=4)
+    assert isinstance(model, mesa.Model)
+    assert len(model.agents) == 4
+    assert all(isinstance(a, mesa.Agent) for a in model.agents)
+    assert sorted(type(a).__name__ for a in model.agents) == sorted(
+        c.__name__ for c in (Russia, Ukraine, UnitedStates, Europe)
+    )
+    assert model.running
+
+
+@pytest.mark.parametrize("tick_hours", [1, 2, 3, 4, 6, 8, 12, 24])
+def test_running_turns_false_at_the_horizon_after_exactly_horizon_days_times_24_over_tick_hours_steps(tick_hours):
+    horizon_days = 8
+    model = CeasefireModel(
+        "baseline", replicates=2, keep_timelines=0, clock__tick_hours=tick_hours, clock__horizon_days=horizon_days
+    )
+    steps = 0
+    while model.running:
+        model.step()
+        steps += 1
+        assert steps <= 10_000
+    assert steps == horizon_days * 24 // tick_hours
+    assert model.steps == steps
+    assert model.time_of(model.tick) == BASELINE_START + dt.timedelta(days=horizon_days)
+
+
+def test_run_runs_to_the_horizon_and_returns_the_model():
+    model = CeasefireModel("baseline", replicates=2, keep_timelines=0)
+    assert model.run() is model
+    assert not model.running
+    assert model.steps == 30 * 24 // 6
+
+
+def test_the_datacollector_collects_model_level_reporters_every_step():
+    model = CeasefireModel("baseline", seed=1, replicates=200, keep_timelines=0).run()
+    df = model.datacollector.get_model_vars_dataframe()
+    assert len(df) == model.n_ticks + 1  # at set-up and after every tick
+    for column in ("truce_in_force", "agreement_in_force", "mediator_engaged", "russian_fire", "accusations"):
+        assert column in df.columns
+    shares = df[["truce_in_force", "agreement_in_force", "mediator_engaged"]].to_numpy()
+    assert ((shares >= 0) & (shares <= 1)).all()
+    # Russia's truce is declared in every replicate; row 0 is collected at set-up, row t + 1 after tick t.
+    truce_tick = int((TRUCE_START - BASELINE_START) / dt.timedelta(hours=6))
+    assert df["truce_in_force"].iloc[truce_tick + 1] == 1.0
+    assert df["truce_in_force"].iloc[truce_tick] == 0.0
+    assert df["truce_in_force"].iloc[0] == 0.0
+    assert df["accusations"].is_monotonic_increasing
+
+
+def test_mesa_batch_run_works_with_scenario_seed_and_overrides_as_parameters():
+    rows = mesa.batch_run(
+        CeasefireModel,
+        parameters={"scenario": "baseline", "seed": [0, 1], "actors__united_states__deadline_days": [3, 30]},
+        iterations=1,
+        max_steps=500,
+        number_processes=1,
+        display_progress=False,
+    )
+    df = pd.DataFrame(rows)
+    assert len(df) == 4
+    assert set(zip(df["seed"], df["actors__united_states__deadline_days"], strict=True)) == {
+        (0, 3),
+        (0, 30),
+        (1, 3),
+        (1, 30),
+    }
+    # The model stops itself at the horizon (120 ticks), long before max_steps; Mesa labels
+    # the last collected row with ``model.steps - 1``.
+    assert (df["Step"] == 30 * 24 // 6 - 1).all()
+    assert {"truce_in_force", "mediator_engaged", "accusations"} <= set(df.columns)
+
+
+def test_replicates_must_be_a_positive_count_or_ids():
+    for bad in (0, -3, [], [-1]):
+        with pytest.raises(ScenarioError):
+            CeasefireModel("baseline", replicates=bad)
+
+
+# --- randomness independent of the batch ---------------------------------------------------
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2**63), k=st.integers(0, 40), scenario=st.sampled_from(["baseline", "noisy_front"]))
+def test_replicate_k_has_the_same_outcome_alone_and_in_a_batch(seed, k, scenario):
+    batch = CeasefireModel(scenario, seed=seed, replicates=41, keep_timelines=0).run().outcomes()
+    alone = CeasefireModel(scenario, seed=seed, replicates=[k], keep_timelines=0).run().outcomes()
+    pd.testing.assert_frame_equal(alone, batch.iloc[[k]].reset_index(drop=True))
+
+
+def test_replicate_k_has_the_same_trajectory_and_events_alone_and_at_the_head_of_a_batch():
+    k, seed = 17, 9
+    alone = CeasefireModel("baseline", seed=seed, replicates=[k], keep_timelines=1).run()
+    batch = CeasefireModel("baseline", seed=seed, replicates=[k, *range(17), *range(18, 300)], keep_timelines=1).run()
+    pd.testing.assert_frame_equal(alone.timeline(), batch.timeline())
+    pd.testing.assert_frame_equal(alone.events(), batch.events())
+    assert len(alone.events()) > 0
+
+
+def test_any_chunking_gives_the_same_outcome_rows():
+    scenario = load_scenario("baseline")
+    runs = [simulate(scenario, seed=13, replicates=60, keep_timelines=0, chunk_size=c).outcomes for c in (60, 25, 7)]
+    for other in runs[1:]:
+        pd.testing.assert_frame_equal(runs[0], other)
+    tail = simulate(scenario, seed=13, replicates=20, keep_timelines=0, first_replicate=30, chunk_size=6).outcomes
+    pd.testing.assert_frame_equal(tail, runs[0].iloc[30:50].reset_index(drop=True))
+
+
+def test_different_seeds_give_different_runs():
+    a = outcomes(seed=1, replicates=200)
+    b = outcomes(seed=2, replicates=200)
+    assert not a.drop(columns="replicate").equals(b.drop(columns="replicate"))
+
+
+# --- behaviour of the baseline and its deadline ------------------------------------------
+
+
+def test_baseline_truce_is_declared_on_saturday_evening_in_every_replicate():
+    out = outcomes(replicates=500)
+    assert (out["day_first_truce"] == (TRUCE_START - BASELINE_START) / dt.timedelta(days=1)).all()
+
+
+def test_baseline_both_sides_accuse_each_other_during_the_truce_in_most_replicates():
+    out = outcomes(seed=6, replicates=3000)
+    both = ((out["truce_accusations_by_russia"] > 0) & (out["truce_accusations_by_ukraine"] > 0)).sum()
+    low, _ = wilson(both, len(out))
+    assert low > 0.5
+
+
+def test_baseline_truce_lapses_or_is_extended_or_collapses_in_every_replicate():
+    model = CeasefireModel("baseline", seed=2, replicates=100, keep_timelines=100).run()
+    ev = model.events()
+    ends = ev[ev["kind"].isin(["truce_ended", "truce_extended", "truce_collapsed"])]
+    assert set(ends["replicate"]) == set(range(100))
+    kinds = set(ends["kind"])
+    assert {"truce_ended", "truce_collapsed"} <= kinds  # both fates occur across 100 replicates
+
+
+def test_baseline_mediator_faces_its_deadline_on_day_10_in_every_replicate():
+    s = load_scenario("baseline")
+    deadline = BASELINE_START + dt.timedelta(days=s.get("actors.united_states.deadline_days"))
+    model = CeasefireModel(s, seed=3, replicates=100, keep_timelines=100).run()
+    ev = model.events()
+    faced = ev[ev["kind"].isin(["deadline_met", "deadline_extended", "walk_away"])]
+    first = faced.groupby("replicate")["time"].first()
+    assert len(first) == 100
+    assert (first == deadline.isoformat()).all()
+
+
+def test_a_deadline_beyond_the_horizon_never_produces_a_walk_away():
+    out = outcomes("no_deadline", seed=8, replicates=5000)
+    assert out["day_walk_away"].isna().all()
+    assert not (out["outcome"] == "mediator_walked_away").any()
+
+
+@settings(max_examples=8, deadline=None)
+@given(beyond=st.floats(0.01, 1000.0), seed=st.integers(0, 2**32))
+def test_a_deadline_just_past_the_horizon_never_produces_a_walk_away_even_for_an_impatient_mediator(beyond, seed):
+    impatient = {
+        "actors__united_states__required_progress": 1.0,
+        "actors__united_states__extension_probability": 0.0,
+    }
+    out = outcomes(seed=seed, replicates=1000, actors__united_states__deadline_days=30 + beyond, **impatient)
+    assert out["day_walk_away"].isna().all()
+
+
+def test_an_impatient_mediator_walks_away_at_a_deadline_inside_the_horizon():
+    out = outcomes(
+        replicates=1000,
+        actors__united_states__deadline_days=29,
+        actors__united_states__required_progress=1.0,
+        actors__united_states__extension_probability=0.0,
+    )
+    walked = out["day_walk_away"].dropna()
+    assert len(walked) > 900
+    assert (walked == 29).all()
+
+
+def test_a_shorter_deadline_gives_more_walk_aways_than_the_baseline():
+    n = 4000
+    base = outcomes("baseline", seed=10, replicates=n)["day_walk_away"].notna().sum()
+    short = outcomes("short_deadline", seed=10, replicates=n)["day_walk_away"].notna().sum()
+    _, base_high = wilson(base, n)
+    short_low, _ = wilson(short, n)
+    assert short_low > base_high
+
+
+def test_walking_away_cuts_us_aid_and_europe_backfills_its_share():
+    s = load_scenario("baseline")
+    model = CeasefireModel(
+        s,
+        replicates=20,
+        keep_timelines=0,
+        actors__united_states__deadline_days=1,
+        actors__united_states__required_progress=1.0,
+        actors__united_states__extension_probability=0.0,
+    ).run()
+    us, eu = s.get("actors.united_states.aid"), s.get("actors.europe.aid")
+    cut, backfill = s.get("actors.united_states.aid_cut"), s.get("actors.europe.backfill")
+    assert not model.united_states.engaged.any()
+    expected = us * (1 - cut) + eu + backfill * us * cut
+    np.testing.assert_allclose(model.support, expected)
+    assert (model.united_states.pressure == 0).all()
+
+
+def test_outcome_days_match_the_dated_event_log():
+    model = CeasefireModel("short_deadline", seed=12, replicates=100, keep_timelines=100).run()
+    out, ev = model.outcomes().set_index("replicate"), model.events()
+    ev = ev.assign(day=[(dt.datetime.fromisoformat(t) - BASELINE_START) / dt.timedelta(days=1) for t in ev["time"]])
+    checks = {
+        "day_walk_away": "walk_away",
+        "day_first_agreement": "agreement",
+        "day_collapse": "collapse",
+        "day_first_truce": "truce_declared",
+    }
+    for column, kind in checks.items():
+        logged = ev[ev["kind"] == kind].groupby("replicate")["day"].first()
+        recorded = out[column].dropna()
+        assert len(recorded) > 0, column
+        pd.testing.assert_series_equal(recorded, logged.reindex(recorded.index), check_names=False)
+        assert set(logged.index) == set(recorded.index), column
