@@ -42,6 +42,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("ceasefire: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into a reader that closed early, e.g. `| head`
+        sys.stderr.close()
+        return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -80,7 +83,71 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--narrate", action="store_true", help="print the dated story of the first replicate")
     p.set_defaults(handler=cmd_run)
+    _add_batch_commands(sub)
+
+    def cmd_demo(args: argparse.Namespace) -> int:
+        from .demo import cmd_demo  # lazy: the dashboard's dependencies are the [demo] extra
+
+        return cmd_demo(args)
+
+    p = sub.add_parser("demo", help="serve the classroom dashboard in a browser (needs the [demo] extra)")
+    p.add_argument("scenario", nargs="?", default="baseline", help="packaged name or path (default: baseline)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=_non_negative_int, default=8765, help="port (default 8765; 0: any free port)")
+    p.set_defaults(handler=cmd_demo)
     return parser
+
+
+def _add_batch_commands(sub: argparse._SubParsersAction) -> None:
+    """The batch-run commands: sweep, report, compare (handlers are imported when used)."""
+
+    def lazy(module: str, name: str):
+        def handler(args: argparse.Namespace) -> int:
+            import importlib
+
+            return getattr(importlib.import_module(f"sim.{module}"), name)(args)
+
+        return handler
+
+    p = sub.add_parser("sweep", help="run a sweep file: design points x replicates, in chunks")
+    p.add_argument("file", type=Path, metavar="FILE", help="a sweep file, e.g. scenarios/sweeps/deadline_noise.toml")
+    p.add_argument("--workers", type=_positive_int, metavar="N", help="worker processes (default: the cores available)")
+    p.add_argument("--backend", choices=("local", "dask"), default="local", help="local process pool (default) or Dask")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="address of a running Dask scheduler (with --backend dask)")
+    p.add_argument(
+        "--resume", action="store_true", help="finish an interrupted sweep in --out, keeping finished chunks"
+    )
+    p.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: results/<sweep name>)")
+    p.add_argument(
+        "--chunk-size", type=_positive_int, metavar="R", help="replicates per chunk (default: the file's, else 20000)"
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(handler=lazy("batch", "cmd_sweep"))
+
+    p = sub.add_parser("report", help="figures and index.html for a finished sweep folder")
+    p.add_argument("dir", type=Path, metavar="DIR", help="a folder written by `ceasefire sweep`")
+    p.add_argument(
+        "--points", metavar="IDS", help="comma-separated point ids for the survival curves (default: chosen)"
+    )
+    p.set_defaults(handler=lazy("report", "cmd_report"))
+
+    p = sub.add_parser("compare", help="two scenarios on common random numbers: paired differences")
+    p.add_argument("a", metavar="A", help="packaged name or path of the first scenario")
+    p.add_argument("b", metavar="B", help="packaged name or path of the second scenario")
+    p.add_argument(
+        "--replicates", "-r", type=_positive_int, default=10_000, metavar="R", help="replicates (default 10000)"
+    )
+    p.add_argument("--seed", type=int, default=0, help="seed shared by both runs (default 0)")
+    for flag, dest, which in (
+        ("--set", "overrides", "both"),
+        ("--set-a", "overrides_a", "A"),
+        ("--set-b", "overrides_b", "B"),
+    ):
+        p.add_argument(
+            flag, dest=dest, action="append", default=[], metavar="KEY.PATH=VALUE", help=f"override a value in {which}"
+        )
+    p.add_argument("--out", type=Path, help="output folder (default: a new folder under results/)")
+    p.set_defaults(handler=lazy("compare", "cmd_compare"))
 
 
 def _positive_int(text: str) -> int:

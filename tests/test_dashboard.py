@@ -1,0 +1,192 @@
+"""The classroom dashboard in a real browser, and ``ceasefire demo``'s answers to bad input.
+
+Playwright (Python) drives Debian's chromium (``/usr/bin/chromium``; ``.ci/run`` installs
+it): Playwright's own browser download is not available on these machines. The browser
+test is skipped, with that reason, only when chromium is missing. Its screenshots go to
+``results/screenshots/`` (docs/classroom.md uses copies of them).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import BASELINE_START, ceasefire_executable, cli_env, run_cli
+from playwright.sync_api import expect, sync_playwright
+
+from sim.narrate import when
+
+REPO = Path(__file__).resolve().parents[1]
+SHOTS = REPO / "results" / "screenshots"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",  # CI runs as root
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+needs_chromium = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="Debian's chromium is not installed at /usr/bin/chromium (apt-get install chromium)"
+)
+
+
+def free_port() -> int:
+    """A port free on the loopback interface right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def dashboard(tmp_path_factory) -> Iterator[str]:
+    """``ceasefire demo`` serving on a free loopback port; yields its address, then stops it."""
+    port = free_port()
+    log = tmp_path_factory.mktemp("demo") / "demo.log"
+    with log.open("w") as out:
+        server = subprocess.Popen(
+            [ceasefire_executable(), "demo", "--port", str(port)],
+            cwd=REPO,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=cli_env(),
+        )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if server.poll() is not None:
+                pytest.fail(f"ceasefire demo exited with {server.returncode}:\n{log.read_text()}")
+            try:
+                urllib.request.urlopen(url, timeout=2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"ceasefire demo did not answer on {url} within 60 s:\n{log.read_text()}")
+                time.sleep(0.25)
+        assert f"open {url}" in log.read_text(), "the address to open is printed"
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def _step(page, status, ticks: int, start: int = 0) -> None:
+    """Press Step ``ticks`` times, each time waiting for the clock to show the next tick."""
+    for tick in range(start + 1, start + ticks + 1):
+        page.get_by_role("button", name="Step").click()
+        now = when((BASELINE_START + dt.timedelta(hours=6 * tick)).isoformat())
+        expect(status).to_contain_text(now)
+
+
+def _slider(page, label: str):
+    """The thumb of the SolaraViz slider whose label starts with ``label``."""
+    return page.locator(".v-input", has=page.locator("label", has_text=label)).get_by_role("slider")
+
+
+@needs_chromium
+def test_a_class_steps_through_the_easter_truce_moves_a_lever_and_runs_it_500_times(dashboard):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1600, "height": 1900})
+            page.set_default_timeout(30_000)
+            page.goto(dashboard)
+            status, story = page.get_by_test_id("status"), page.get_by_test_id("story")
+            expect(status).to_contain_text("Thu 17 Apr, 00:00")
+            expect(status).to_contain_text("10 days left")
+
+            # Step through the Easter truce: 16 ticks of 6 h, Thursday 00:00 to Monday 00:00.
+            _step(page, status, 16)
+            expect(status).to_contain_text("Mon 21 Apr, 00:00")
+            expect(story).to_contain_text("Sat 19 Apr, 18:00 — Russia declares a 30-hour truce")
+            expect(story).to_contain_text("Ukraine answers: ceasefire will be met with ceasefire")
+            expect(story).to_contain_text("accuses")
+            page.screenshot(path=SHOTS / "01-easter-truce.png")
+
+            # "Now run it 500 times": outcome shares with intervals, and the first agreement's day.
+            page.get_by_role("button", name="Run 500 times").click()
+            many = page.get_by_test_id("many")
+            expect(many).to_contain_text("500 runs in")
+            expect(page.get_by_role("img").last).to_be_visible()
+            page.screenshot(path=SHOTS / "02-run-500-times.png")
+
+            # Move a lever: the U.S. deadline from 10 to 5 days, then Reset starts a run with it.
+            deadline = _slider(page, "U.S. deadline")
+            expect(deadline).to_have_attribute("aria-valuenow", "10")
+            deadline.focus()
+            for _ in range(5):
+                deadline.press("ArrowLeft")
+            expect(deadline).to_have_attribute("aria-valuenow", "5")
+            page.get_by_role("button", name="Reset").click()
+            expect(status).to_contain_text("Thu 17 Apr, 00:00")
+            expect(status).to_contain_text("5 days left")
+            expect(status).to_contain_text("U.S. deadline: 5 (file: 10)")
+            expect(story).to_contain_text("Nothing has happened yet")
+
+            # Run the new settings 500 times: the chart now shows the run before as outlines.
+            page.get_by_role("button", name="Run 500 times").click()
+            expect(many).to_contain_text("Outlines: the run before (baseline: as in the file)")
+            expect(many).to_contain_text("Settings: baseline: U.S. deadline: 5 (file: 10)")
+            _step(page, status, 24)
+            expect(status).to_contain_text("Wed 23 Apr, 00:00")
+
+            # Play runs on by itself (SolaraViz's ▶) until paused.
+            page.get_by_role("button", name="▶").click()
+            page.wait_for_function(
+                "() => parseFloat(document.querySelector('[data-testid=status]').innerText.match(/day ([0-9.]+) of/)[1]) >= 8"
+            )
+            page.get_by_role("button", name="❚❚").click()
+            expect(page.get_by_role("button", name="Step")).to_be_enabled()
+            page.screenshot(path=SHOTS / "03-shorter-deadline.png")
+        finally:
+            browser.close()
+    for name in ("01-easter-truce.png", "02-run-500-times.png", "03-shorter-deadline.png"):
+        assert (SHOTS / name).stat().st_size > 10_000
+
+
+# --- bad input: one message, a non-zero exit, no traceback ------------------------------------
+
+
+def test_demo_refuses_an_unknown_scenario_in_one_message(tmp_path):
+    done = run_cli("demo", "atlantis", "--port", str(free_port()), cwd=tmp_path, timeout=60)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, done.stderr
+    assert "no scenario named 'atlantis'" in lines[0]
+    assert "baseline" in lines[0], "the message lists the packaged names"
+
+
+def test_demo_refuses_a_port_in_use_in_one_message(tmp_path):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        done = run_cli("demo", "--port", str(port), cwd=tmp_path, timeout=60)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, done.stderr
+    assert f"port {port} already in use on 127.0.0.1" in lines[0]
+    assert "http://" not in done.stdout, "nothing was started"
+
+
+def test_demo_refuses_a_port_out_of_range(tmp_path):
+    done = run_cli("demo", "--port", "70000", cwd=tmp_path, timeout=60)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert "a port number from 0 to 65535" in done.stderr
