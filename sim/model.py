@@ -428,6 +428,16 @@ class CeasefireModel(mesa.Model):
         )
         self.log.add(t, "agreement", track, mask=new, detail=_LEVELS[self.agreement], at_end=True)
 
+    def release(self) -> None:
+        """Let this finished model be garbage-collected.
+
+        Mesa 3.3's ``Agent._ids`` keeps a reference to every model ever built (mesa issue
+        #3179, fixed upstream in PR #3180); a process that runs chunk after chunk would
+        otherwise keep every chunk's arrays. Call it once the results are read.
+        """
+        mesa.Agent._ids.pop(self, None)
+        self.remove_all_agents()
+
     # --- results -------------------------------------------------------------------
 
     def outcomes(self) -> pd.DataFrame:

@@ -64,6 +64,7 @@ def simulate(
             outcomes.append(model.outcomes())
             if i == 0:
                 timeline, events = model.timeline(), model.events()
+            model.release()
             bar.update(len(chunk))
     return RunResult(
         scenario=scenario,

@@ -1,0 +1,148 @@
+"""Replicates per second and peak memory: Mesa's batch_run, the vectorised model, a sweep.
+
+Not a test: run ``python benchmarks/replicates.py`` and read the table. Each case runs in a
+fresh Python process so that its peak resident memory (``ru_maxrss``) is its own:
+
+(a) ``mesa.batch_run`` with one replicate per model run (``number_processes=1``);
+(b) one vectorised ``CeasefireModel`` holding 10^3, 10^4 and 10^5 replicates;
+(c) one design point of 10^5 and 10^6 replicates through ``ceasefire sweep --workers 2``
+    (chunks of 20,000), whose manifest records its own and its workers' peak memory.
+
+All on the packaged 30-day baseline (120 ticks of 6 hours).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SWEEP = """
+[sweep]
+name = "benchmark"
+scenario = "baseline"
+replicates = {replicates}
+seed = 1
+design = "grid"
+[parameters]
+"actors.united_states.deadline_days" = [10.0]
+"""
+
+
+def peak_mib() -> float:
+    """Peak resident memory of this process so far (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def case_batch_run(runs: int) -> dict:
+    """(a) Mesa's own batch runner, one replicate per model, seeds as a parameter."""
+    import mesa
+
+    from sim import CeasefireModel
+
+    started = time.perf_counter()
+    rows = mesa.batch_run(
+        CeasefireModel,
+        parameters={"scenario": "baseline", "seed": list(range(runs)), "replicates": 1, "keep_timelines": 0},
+        number_processes=1,
+        iterations=1,
+        data_collection_period=-1,
+        max_steps=120,
+        display_progress=False,
+    )
+    wall = time.perf_counter() - started
+    assert len(rows) == runs
+    return {"replicates": runs, "seconds": wall, "peak_mib": peak_mib()}
+
+
+def case_vectorised(replicates: int) -> dict:
+    """(b) One model holding every replicate."""
+    from sim import CeasefireModel
+
+    started = time.perf_counter()
+    model = CeasefireModel("baseline", seed=1, replicates=replicates, keep_timelines=0).run()
+    model.outcomes()
+    return {"replicates": replicates, "seconds": time.perf_counter() - started, "peak_mib": peak_mib()}
+
+
+def case_sweep(replicates: int) -> dict:
+    """(c) ``ceasefire sweep`` with two workers; wall time includes start-up and writing files."""
+    with tempfile.TemporaryDirectory() as tmp:
+        file = Path(tmp) / "benchmark.toml"
+        file.write_text(SWEEP.format(replicates=replicates))
+        out = Path(tmp) / "out"
+        started = time.perf_counter()
+        command = [sys.executable, "-m", "sim.cli", "sweep", str(file), "--out", str(out), "--workers", "2", "--quiet"]
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+        wall = time.perf_counter() - started
+        meta = json.loads((out / "manifest.json").read_text())
+    memory = meta["peak_memory_mib"]
+    return {
+        "replicates": replicates,
+        "seconds": wall,
+        "sweep_seconds": meta["wall_seconds"],
+        "peak_mib": memory["main"] + 2 * memory["largest_worker"],
+        "detail": f"main {memory['main']:.0f} + 2 workers x {memory['largest_worker']:.0f} MiB",
+    }
+
+
+CASES = {"batch_run": case_batch_run, "vectorised": case_vectorised, "sweep": case_sweep}
+
+
+def measure(case: str, n: int) -> dict:
+    """Run one case in a fresh interpreter and return what it printed."""
+    out = subprocess.run(
+        [sys.executable, __file__, "--case", case, "--n", str(n)], check=True, capture_output=True, text=True
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def table(batch_runs: int) -> str:
+    plan = [("(a) mesa.batch_run, 1 replicate per run", "batch_run", batch_runs)]
+    plan += [(f"(b) vectorised model, 10^{k}", "vectorised", 10**k) for k in (3, 4, 5)]
+    plan += [(f"(c) ceasefire sweep, 2 workers, 10^{k}", "sweep", 10**k) for k in (5, 6)]
+    results = []
+    for label, case, n in plan:
+        print(f"  running {label} ...", file=sys.stderr, flush=True)
+        results.append((label, measure(case, n)))
+    base = results[0][1]["replicates"] / results[0][1]["seconds"]
+    lines = [
+        f"{'case':<42} {'replicates':>10} {'seconds':>8} {'replicates/s':>13} {'x (a)':>7} {'peak MiB':>9}",
+        "-" * 94,
+    ]
+    for label, r in results:
+        rate = r["replicates"] / r["seconds"]
+        lines.append(
+            f"{label:<42} {r['replicates']:>10,} {r['seconds']:>8.2f} {rate:>13,.0f} {rate / base:>7,.0f} "
+            f"{r['peak_mib']:>9,.0f}"
+        )
+    sweeps = [r for label, r in results if label.startswith("(c)")]
+    lines.append("")
+    lines += [
+        f"(c) 10^{len(str(r['replicates'])) - 1}: {r['detail']}; sweep's own wall time {r['sweep_seconds']:.1f} s"
+        for r in sweeps
+    ]
+    lines.append(f"machine: {os.cpu_count()} cores; Python {sys.version.split()[0]}")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--case", choices=list(CASES), help=argparse.SUPPRESS)
+    parser.add_argument("--n", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--batch-runs", type=int, default=300, help="model runs for case (a) (default 300)")
+    args = parser.parse_args()
+    if args.case:
+        print(json.dumps(CASES[args.case](args.n)))
+        return
+    print(table(args.batch_runs))
+
+
+if __name__ == "__main__":
+    main()

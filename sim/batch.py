@@ -1,0 +1,542 @@
+"""Running a sweep: chunks of (design point, replicate range) on a process pool or Dask.
+
+Every finished chunk is written atomically (a temporary file, then ``os.replace``) under
+``DIR/chunks/``, so a sweep killed at any moment loses only the chunks in flight. Because
+replicate k of a point draws its numbers from (seed, k) alone, the rows do not depend on
+the chunk size, the number of workers or the backend. The final files are assembled from
+the chunk files in a fixed order: ``runs.parquet``, ``points.csv`` and, last,
+``manifest.json`` (its presence marks a finished sweep).
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import resource
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from tqdm.auto import tqdm
+
+from .errors import ScenarioError
+from .model import CeasefireModel
+from .outcomes import OUTCOMES, wilson_interval
+from .runner import versions
+from .scenario import _thaw, _validated
+from .stats import km_median
+from .sweep import SweepSpec
+
+__all__ = ["Chunk", "plan_chunks", "run_sweep", "SweepOutput", "available_cores", "point_summary"]
+
+PLAN = "sweep.json"
+MANIFEST = "manifest.json"
+CHUNKS = "chunks"
+
+
+@dataclass(frozen=True, order=True)
+class Chunk:
+    """Replicates ``start .. stop - 1`` of one design point."""
+
+    point: int
+    start: int
+    stop: int
+
+    @property
+    def name(self) -> str:
+        return f"p{self.point:06d}-r{self.start:010d}-{self.stop:010d}.parquet"
+
+    @property
+    def size(self) -> int:
+        return self.stop - self.start
+
+
+@dataclass(frozen=True)
+class ChunkTask:
+    """What a worker needs to run one chunk: plain, picklable data (no open files)."""
+
+    scenario_name: str
+    scenario_path: str
+    scenario_data: dict
+    overrides: dict
+    seed: int
+    chunk: Chunk
+
+
+def plan_chunks(n_points: int, replicates: int, chunk_size: int) -> list[Chunk]:
+    """All chunks of a sweep, in the order their rows appear in ``runs.parquet``."""
+    return [
+        Chunk(p, start, min(start + chunk_size, replicates))
+        for p in range(n_points)
+        for start in range(0, replicates, chunk_size)
+    ]
+
+
+def available_cores() -> int:
+    """Cores this process may use (the CPU affinity mask where there is one)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
+
+
+# --- the worker side ------------------------------------------------------------------------
+
+
+def run_chunk(task: ChunkTask) -> tuple[Chunk, pd.DataFrame, int]:
+    """Run one chunk; returns it, its outcome rows and this process's peak memory (KiB)."""
+    base = _validated(task.scenario_data, task.scenario_name, task.scenario_path, {})
+    scenario = base.with_overrides(task.overrides, source=f"point {task.chunk.point}")
+    ids = np.arange(task.chunk.start, task.chunk.stop, dtype=np.int64)
+    model = CeasefireModel(scenario, seed=task.seed, replicates=ids, keep_timelines=0).run()
+    rows = model.outcomes()
+    model.release()
+    del model
+    gc.collect()  # the model's reference cycles hold a chunk's arrays until a full collection
+    rows.insert(0, "point", np.full(len(rows), task.chunk.point, dtype=np.int64))
+    return task.chunk, rows, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def make_tasks(spec: SweepSpec, chunks: Iterable[Chunk]) -> Iterator[ChunkTask]:
+    data = _thaw(spec.scenario.data)
+    for chunk in chunks:
+        yield ChunkTask(
+            spec.scenario.name, spec.scenario.path, data, spec.point_overrides(chunk.point), spec.seed, chunk
+        )
+
+
+# --- backends: each yields results as chunks finish, with a bounded number in flight --------
+
+
+def serial_results(tasks: Iterable[ChunkTask]) -> Iterator[tuple]:
+    """One worker: run in this process (no pool to start)."""
+    for task in tasks:
+        yield run_chunk(task)
+
+
+def local_results(tasks: Iterable[ChunkTask], workers: int) -> Iterator[tuple]:
+    """A local process pool (``forkserver`` workers with the package preloaded)."""
+    import multiprocessing as mp
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(["sim.batch"])
+    tasks = iter(tasks)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        running = {pool.submit(run_chunk, t) for t in _take(tasks, 2 * workers)}
+        while running:
+            done, running = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                yield future.result()
+                running |= {pool.submit(run_chunk, t) for t in _take(tasks, 1)}
+
+
+class DaskBackend:
+    """A Dask client: a fresh ``LocalCluster`` or an existing scheduler at ``address``."""
+
+    def __init__(self, address: str | None, workers: int) -> None:
+        try:
+            from dask.distributed import Client, LocalCluster
+        except ImportError:
+            raise ScenarioError(
+                "--backend", "dask", "dask.distributed is not installed", "pip install 'ceasefire-sim[dask]'"
+            ) from None
+        self.cluster = None
+        if address is None:
+            self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+            self.client = Client(self.cluster)
+        else:
+            try:
+                self.client = Client(address, timeout="10s")
+            except (OSError, TimeoutError, ValueError) as exc:
+                raise ScenarioError(
+                    "--scheduler",
+                    address,
+                    f"no Dask scheduler answering ({exc.__class__.__name__})",
+                    "the address of a running `dask scheduler`, e.g. tcp://10.0.0.5:8786",
+                ) from None
+        self.address = self.client.scheduler.address
+
+    @property
+    def n_workers(self) -> int:
+        return max(1, len(self.client.scheduler_info().get("workers", {})))
+
+    def results(self, tasks: Iterable[ChunkTask]) -> Iterator[tuple]:
+        from dask.distributed import as_completed
+
+        tasks = iter(tasks)
+        window = 2 * self.n_workers
+        queue = as_completed([self.client.submit(run_chunk, t, pure=False) for t in _take(tasks, window)])
+        for future in queue:
+            result = future.result()
+            future.release()
+            for t in _take(tasks, 1):
+                queue.add(self.client.submit(run_chunk, t, pure=False))
+            yield result
+
+    def close(self) -> None:
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+def _take(iterator: Iterator, n: int) -> list:
+    out = []
+    for _ in range(n):
+        try:
+            out.append(next(iterator))
+        except StopIteration:
+            break
+    return out
+
+
+# --- the output folder --------------------------------------------------------------------------
+
+
+def check_output(out: Path, spec: SweepSpec, resume: bool) -> str:
+    """What ``out`` holds for this sweep: 'new', 'partial' or 'finished'; refuse anything else.
+
+    Reads only: nothing is created here, so a refusal leaves the disk as it was.
+    """
+    if not out.exists() or (out.is_dir() and not any(out.iterdir())):
+        return "new"
+    if not out.is_dir():
+        raise ScenarioError("--out", str(out), "an existing file", "a new or empty folder, or a sweep's own folder")
+    plan_path = out / PLAN
+    if not plan_path.is_file():
+        raise ScenarioError(
+            "--out",
+            str(out),
+            "a non-empty folder that holds no sweep",
+            "a new or empty folder (nothing is overwritten)",
+        )
+    try:
+        plan = json.loads(plan_path.read_text())
+    except (OSError, json.JSONDecodeError):
+        raise ScenarioError(
+            "--out", str(out), f"an unreadable {PLAN}", "a folder written by `ceasefire sweep`"
+        ) from None
+    if plan.get("identity") != spec.identity():
+        other = plan.get("sweep", {}).get("name", "?")
+        raise ScenarioError(
+            "--out",
+            str(out),
+            f"a folder that holds another sweep ({other!r}, id {plan.get('identity')}; this one is id {spec.identity()})",
+            "a new or empty folder; --resume only continues the same sweep file with the same values",
+        )
+    finished = (out / MANIFEST).is_file()
+    if not resume:
+        state = "a finished" if finished else "an unfinished"
+        hint = (
+            "another --out (results are never overwritten)" if finished else "--resume to finish it, or another --out"
+        )
+        raise ScenarioError("--out", str(out), f"a folder that holds {state} run of this sweep", hint)
+    return "finished" if finished else "partial"
+
+
+def start_output(out: Path, spec: SweepSpec, chunk_size: int) -> None:
+    """Create ``out`` with its plan (the sweep's identity and chunking)."""
+    (out / CHUNKS).mkdir(parents=True, exist_ok=True)
+    plan = {"identity": spec.identity(), "sweep": spec.resolved(), "chunk_size": chunk_size}
+    write_atomic(out / PLAN, json.dumps(plan, indent=2, default=str).encode())
+
+
+def read_plan(out: Path) -> dict:
+    return json.loads((out / PLAN).read_text())
+
+
+def finished_chunks(out: Path) -> set[str]:
+    """Names of chunk files already written; stale temporaries of a killed run are removed."""
+    folder = out / CHUNKS
+    for tmp in folder.glob(".*.tmp"):
+        tmp.unlink(missing_ok=True)
+    return {p.name for p in folder.glob("*.parquet")}
+
+
+def write_atomic(path: Path, data: bytes | Callable[[Path], None]) -> None:
+    """Write ``path`` via a temporary file in the same folder and ``os.replace``."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        if callable(data):
+            data(tmp)
+        else:
+            tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_chunk(out: Path, chunk: Chunk, rows: pd.DataFrame) -> None:
+    write_atomic(out / CHUNKS / chunk.name, lambda tmp: rows.to_parquet(tmp, index=False))
+
+
+# --- running ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class SweepOutput:
+    """What a finished ``run_sweep`` did."""
+
+    out: Path
+    chunks_total: int
+    chunks_run: int
+    replicates_run: int
+    wall_seconds: float
+    already_finished: bool = False
+
+
+def run_sweep(
+    spec: SweepSpec,
+    out: Path,
+    workers: int | None = None,
+    backend: str = "local",
+    scheduler: str | None = None,
+    resume: bool = False,
+    chunk_size: int | None = None,
+    progress: bool = True,
+    command: str = "",
+) -> SweepOutput:
+    """Run (or finish) ``spec`` into ``out``; see the module docstring for the files."""
+    started = time.perf_counter()
+    state = check_output(out, spec, resume)
+    if state == "finished":
+        return SweepOutput(out, 0, 0, 0, 0.0, already_finished=True)
+    if state == "partial":
+        chunk_size = read_plan(out)["chunk_size"]
+    chunk_size = chunk_size or spec.chunk_size
+    workers = workers or available_cores()
+    dask = DaskBackend(scheduler, workers) if backend == "dask" else None
+    try:
+        if state == "new":
+            start_output(out, spec, chunk_size)
+        chunks = plan_chunks(len(spec.points), spec.replicates, chunk_size)
+        done = finished_chunks(out)
+        todo = [c for c in chunks if c.name not in done]
+        tasks = make_tasks(spec, todo)
+        if dask is not None:
+            results = dask.results(tasks)
+        elif workers == 1:
+            results = serial_results(tasks)
+        else:
+            results = local_results(tasks, workers)
+        worker_peak = _drain(results, out, spec, chunks, done, progress)
+        execution = {
+            "backend": backend,
+            "workers": dask.n_workers if dask else workers,
+            "scheduler": (scheduler or "LocalCluster") if dask else None,
+        }
+    finally:
+        if dask is not None:
+            dask.close()
+    summaries = assemble(out, spec, chunks)
+    wall = time.perf_counter() - started
+    replicates_run = sum(c.size for c in todo)
+    meta = manifest(
+        spec,
+        command,
+        execution,
+        chunk_size,
+        chunks,
+        todo,
+        wall,
+        replicates_run,
+        worker_peak,
+        resumed=state == "partial",
+    )
+    write_atomic(out / "points.csv", summaries.to_csv(index=False).encode())
+    write_atomic(out / MANIFEST, (json.dumps(meta, indent=2, default=str) + "\n").encode())
+    return SweepOutput(out, len(chunks), len(todo), replicates_run, wall)
+
+
+def _drain(
+    results: Iterator[tuple], out: Path, spec: SweepSpec, chunks: list[Chunk], done: set[str], progress: bool
+) -> int:
+    """Write each finished chunk as it arrives, with a progress bar; returns workers' peak memory (KiB)."""
+    left = {}
+    for c in chunks:
+        if c.name not in done:
+            left[c.point] = left.get(c.point, 0) + 1
+    n_points = len(spec.points)
+    total = sum(c.size for c in chunks)
+    initial = sum(c.size for c in chunks if c.name in done)
+    peak = 0
+    with tqdm(
+        total=total,
+        initial=initial,
+        unit="rep",
+        unit_scale=True,
+        desc=spec.name,
+        disable=not progress,
+        file=sys.stderr,
+        mininterval=0.5,
+        smoothing=0.1,
+    ) as bar:
+        bar.set_postfix_str(f"points {n_points - len(left)}/{n_points}")
+        for chunk, rows, rss in results:
+            write_chunk(out, chunk, rows)
+            peak = max(peak, rss)
+            left[chunk.point] -= 1
+            if not left[chunk.point]:
+                del left[chunk.point]
+            bar.update(chunk.size)
+            bar.set_postfix_str(f"points {n_points - len(left)}/{n_points}", refresh=False)
+    return peak
+
+
+# --- assembling the final files ----------------------------------------------------------------------
+
+
+def assemble(out: Path, spec: SweepSpec, chunks: list[Chunk]) -> pd.DataFrame:
+    """Stream the chunk files, in order, into ``runs.parquet``; return the per-point summaries.
+
+    Memory holds one chunk plus one point's summary columns, whatever the sweep's size.
+    """
+    names = spec.parameter_names
+    by_point: dict[int, list[Chunk]] = {}
+    for c in chunks:
+        by_point.setdefault(c.point, []).append(c)
+    summaries = []
+    writer: pq.ParquetWriter | None = None
+    tmp = out / f".runs.parquet.{os.getpid()}.tmp"
+    try:
+        for point, point_chunks in by_point.items():
+            values = spec.points.iloc[point]
+            parts = []
+            for c in point_chunks:
+                table = pq.read_table(out / CHUNKS / c.name)
+                for j, name in enumerate(names):
+                    column = np.full(len(table), values[name], dtype=spec.points[name].dtype)
+                    table = table.add_column(1 + j, name, pa.array(column))
+                if writer is None:
+                    writer = pq.ParquetWriter(tmp, table.schema)
+                writer.write_table(table.replace_schema_metadata(writer.schema.metadata))
+                parts.append(table.select(SUMMARY_COLUMNS).to_pandas())
+            horizon = spec.point_scenario(point).data["clock"]["horizon_days"]
+            summaries.append({**values.to_dict(), "horizon_days": horizon, **point_summary(pd.concat(parts), horizon)})
+        if writer is not None:
+            writer.close()
+            writer = None
+        os.replace(tmp, out / "runs.parquet")
+    finally:
+        if writer is not None:
+            writer.close()
+        tmp.unlink(missing_ok=True)
+    return pd.DataFrame(summaries)
+
+
+SUMMARY_COLUMNS = ["outcome", "day_first_agreement", "day_walk_away", "civilian_harm_ukraine", "civilian_harm_russia"]
+
+
+def point_summary(rows: pd.DataFrame, horizon: float) -> dict[str, Any]:
+    """n, share of each outcome class with its 95% Wilson interval, KM medians, mean harm."""
+    n = len(rows)
+    counts = rows["outcome"].value_counts().reindex(OUTCOMES, fill_value=0).to_numpy()
+    low, high = wilson_interval(counts, n)
+    out: dict[str, Any] = {"n": n}
+    for i, name in enumerate(OUTCOMES):
+        out[f"share_{name}"] = counts[i] / n
+        out[f"low_{name}"] = low[i]
+        out[f"high_{name}"] = high[i]
+    out["km_median_day_first_agreement"] = km_median(rows["day_first_agreement"].to_numpy(), horizon)
+    out["km_median_day_walk_away"] = km_median(rows["day_walk_away"].to_numpy(), horizon)
+    out["mean_civilian_harm_ukraine"] = float(rows["civilian_harm_ukraine"].mean())
+    out["mean_civilian_harm_russia"] = float(rows["civilian_harm_russia"].mean())
+    return out
+
+
+def manifest(
+    spec: SweepSpec,
+    command: str,
+    execution: dict,
+    chunk_size: int,
+    chunks: list[Chunk],
+    todo: list[Chunk],
+    wall: float,
+    replicates_run: int,
+    worker_peak_kib: int,
+    resumed: bool,
+) -> dict:
+    """Everything needed to rerun the sweep and to judge how it ran."""
+    import pyarrow
+    import scipy
+
+    extra = {"scipy": scipy.__version__, "pyarrow": pyarrow.__version__}
+    if execution["backend"] == "dask":
+        import dask
+
+        extra["dask"] = dask.__version__
+    main_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {
+        "command": command,
+        "identity": spec.identity(),
+        "sweep": spec.resolved(),
+        "seed": spec.seed,
+        "replicates_total": len(spec.points) * spec.replicates,
+        "versions": {**versions(), **extra},
+        "execution": execution,
+        "chunking": {
+            "chunk_size": chunk_size,
+            "chunks": len(chunks),
+            "chunks_run_this_session": len(todo),
+            "resumed": resumed,
+        },
+        "wall_seconds": round(wall, 3),
+        "replicates_per_second_this_session": round(replicates_run / wall, 1) if wall > 0 else None,
+        "peak_memory_mib": {"main": round(main_peak / 1024, 1), "largest_worker": round(worker_peak_kib / 1024, 1)},
+        "scenario": spec.scenario.to_dict(),
+        "files": ["runs.parquet", "points.csv", "manifest.json", f"{PLAN}", f"{CHUNKS}/"],
+    }
+
+
+# --- the command ---------------------------------------------------------------------------------------
+
+
+def cmd_sweep(args) -> int:
+    """``ceasefire sweep FILE``: run a sweep file, or finish it with ``--resume``."""
+    import shlex
+
+    from .sweep import load_sweep
+
+    if args.scheduler and args.backend != "dask":
+        raise ScenarioError("--scheduler", args.scheduler, "a scheduler address with --backend local", "--backend dask")
+    spec = load_sweep(args.file)
+    out = args.out or Path("results") / spec.name
+    command = "ceasefire " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    result = run_sweep(
+        spec,
+        out,
+        workers=args.workers,
+        backend=args.backend,
+        scheduler=args.scheduler,
+        resume=args.resume,
+        chunk_size=args.chunk_size,
+        progress=not args.quiet,
+        command=command,
+    )
+    if result.already_finished:
+        print(f"{out}/ already holds the finished sweep {spec.name!r}; nothing to do.")
+        return 0
+    rate = result.replicates_run / result.wall_seconds if result.wall_seconds else 0.0
+    resumed = (
+        f" ({result.chunks_total - result.chunks_run} chunks were already done)"
+        if result.chunks_run < result.chunks_total
+        else ""
+    )
+    print(
+        f"Sweep {spec.name!r}: {len(spec.points)} points x {spec.replicates:,} replicates, design {spec.design}, "
+        f"seed {spec.seed}\nRan {result.chunks_run} of {result.chunks_total} chunks{resumed}: "
+        f"{result.replicates_run:,} replicates in {result.wall_seconds:.1f} s ({rate:,.0f} replicates/s)"
+    )
+    print(
+        f"Wrote {out}/ (runs.parquet, points.csv, manifest.json); load with pandas.read_parquet('{out}/runs.parquet')"
+    )
+    return 0

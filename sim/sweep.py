@@ -1,0 +1,415 @@
+"""Sweep files: what they may contain, how they are validated, and their design points.
+
+A sweep file names a scenario, a design (``grid``, ``lhs`` or ``sobol``) and the scenario
+values to vary. Errors follow the scenario rules: one :class:`~sim.errors.ScenarioError`
+naming the file, the key path, what was found and what is allowed, before anything runs.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import itertools
+import json
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.stats import qmc
+
+from .errors import ScenarioError
+from .scenario import Scenario, _resolve, _thaw, load_scenario
+from .schema import SCHEMA, Field
+
+__all__ = ["SweepSpec", "load_sweep", "design_table", "grid_design", "lhs_design", "sobol_design", "sobol_blocks"]
+
+DESIGNS = ("grid", "lhs", "sobol")
+SWEEP_KEYS: dict[str, str] = {
+    "name": "a short name (a string)",
+    "description": "one line (a string)",
+    "scenario": "a packaged scenario name or a path relative to the sweep file",
+    "replicates": "a whole number >= 1 (replicates per design point)",
+    "seed": "a whole number >= 0",
+    "design": "one of 'grid', 'lhs', 'sobol'",
+    "samples": "a whole number: points for lhs (>= 2); base sample size for sobol (a power of two >= 2)",
+    "chunk_size": "a whole number >= 1 (replicates per chunk of work)",
+}
+TOP_KEYS = ("sweep", "parameters", "fixed")
+DEFAULT_CHUNK = 20_000
+
+
+@dataclass(frozen=True)
+class SweepSpec:
+    """A validated sweep: the base scenario, the design and its points.
+
+    ``points`` has one row per design point: ``point`` (0..P-1), one column per swept key
+    path, and for a Sobol design ``block`` ('A', 'B' or 'AB'), ``block_param`` (the column
+    swapped in an AB block, else '') and ``row`` (0..n-1, the base sample).
+    """
+
+    path: str
+    name: str
+    description: str
+    scenario: Scenario
+    replicates: int
+    seed: int
+    design: str
+    samples: int | None
+    chunk_size: int
+    parameters: Mapping[str, Any]
+    fixed: Mapping[str, Any]
+    points: pd.DataFrame = field(repr=False)
+
+    @property
+    def parameter_names(self) -> list[str]:
+        return list(self.parameters)
+
+    def point_overrides(self, point: int) -> dict[str, Any]:
+        """The scenario overrides of one design point (fixed values, then swept values)."""
+        row = self.points.iloc[point]
+        values = {name: _native(row[name]) for name in self.parameters}
+        return {**self.fixed, **values}
+
+    def point_scenario(self, point: int) -> Scenario:
+        return self.scenario.with_overrides(self.point_overrides(point), source=f"{self.path}: point {point}")
+
+    def resolved(self) -> dict:
+        """A JSON-ready description of everything that decides the results."""
+        return {
+            "path": self.path,
+            "name": self.name,
+            "description": self.description,
+            "scenario": self.scenario.name,
+            "scenario_path": self.scenario.path,
+            "replicates": self.replicates,
+            "seed": self.seed,
+            "design": self.design,
+            "samples": self.samples,
+            "parameters": {k: _plain(v) for k, v in self.parameters.items()},
+            "fixed": {k: _plain(v) for k, v in self.fixed.items()},
+            "n_points": len(self.points),
+        }
+
+    def identity(self) -> str:
+        """A hash of what decides the rows: the resolved sweep, the scenario and the points."""
+        blob = json.dumps(
+            {
+                "sweep": {k: v for k, v in self.resolved().items() if k not in ("path", "description")},
+                "scenario": self.scenario.to_dict(),
+                "points": self.points.to_dict(orient="list"),
+            },
+            sort_keys=True,
+            default=str,
+        )
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+# --- reading and validation ---------------------------------------------------------------
+
+
+def load_sweep(path: str | Path) -> SweepSpec:
+    """Read and validate a sweep file; every design point is checked against the scenario."""
+    path = Path(path)
+    src = str(path)
+    raw = _read(path)
+    for key in raw:
+        if key not in TOP_KEYS:
+            raise _unknown_key(src, key, key, TOP_KEYS)
+    table = _table(raw, "sweep", src, required=True)
+    for key in table:
+        if key not in SWEEP_KEYS:
+            raise _unknown_key(src, f"sweep.{key}", key, SWEEP_KEYS)
+    name = _string(table, "name", src, default=path.stem)
+    description = _string(table, "description", src, default="")
+    design = _string(table, "design", src, default=None)
+    if design not in DESIGNS:
+        raise ScenarioError(src, "sweep.design", repr(design), SWEEP_KEYS["design"])
+    replicates = _integer(table, "replicates", src, low=1)
+    seed = _integer(table, "seed", src, low=0, default=0)
+    chunk_size = _integer(table, "chunk_size", src, low=1, default=DEFAULT_CHUNK)
+    samples = _samples(table, design, src)
+    scenario_ref = _string(table, "scenario", src, default="baseline")
+    scenario_path = _resolve(scenario_ref, base=path.parent, source=f"{src}: sweep.scenario")
+    fixed = dict(_table(raw, "fixed", src, required=False))
+    base = load_scenario(scenario_path)
+    _check_paths(fixed, base, src, "fixed")
+    base = _apply(base, fixed, src, "fixed")
+    parameters = _parameters(_table(raw, "parameters", src, required=True), design, base, src)
+    points = design_table(design, parameters, samples, seed)
+    spec = SweepSpec(
+        path=src,
+        name=name,
+        description=description,
+        scenario=base,
+        replicates=replicates,
+        seed=seed,
+        design=design,
+        samples=samples,
+        chunk_size=chunk_size,
+        parameters=parameters,
+        fixed=fixed,
+        points=points,
+    )
+    _check_points(spec)
+    return spec
+
+
+def _read(path: Path) -> dict:
+    if not path.is_file():
+        raise ScenarioError(
+            str(path), "", "no such file", "a sweep file (TOML), e.g. scenarios/sweeps/deadline_noise.toml"
+        )
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(str(path), "", f"invalid TOML ({exc})", "a TOML file") from None
+
+
+def _table(raw: Mapping, key: str, src: str, required: bool) -> Mapping:
+    if key not in raw:
+        if required:
+            raise ScenarioError(src, key, "nothing (a required table is missing)", f"a [{key}] table")
+        return {}
+    if not isinstance(raw[key], dict):
+        raise ScenarioError(src, key, _show(raw[key]), f"a [{key}] table")
+    return raw[key]
+
+
+def _unknown_key(src: str, path: str, key: str, allowed: Mapping | tuple) -> ScenarioError:
+    near = difflib.get_close_matches(key, list(allowed), n=3, cutoff=0.5)
+    hint = f" (did you mean {', '.join(repr(n) for n in near)}?)" if near else ""
+    return ScenarioError(src, path, f"unknown key {key!r}{hint}", f"keys here are {', '.join(allowed)}")
+
+
+def _string(table: Mapping, key: str, src: str, default: str | None) -> str:
+    if key not in table:
+        if default is None:
+            raise ScenarioError(src, f"sweep.{key}", "nothing (a required field is missing)", SWEEP_KEYS[key])
+        return default
+    value = table[key]
+    if not isinstance(value, str):
+        raise ScenarioError(src, f"sweep.{key}", _show(value), SWEEP_KEYS[key])
+    return value
+
+
+def _integer(table: Mapping, key: str, src: str, low: int, default: int | None = None) -> int:
+    if key not in table:
+        if default is None:
+            raise ScenarioError(src, f"sweep.{key}", "nothing (a required field is missing)", SWEEP_KEYS[key])
+        return default
+    value = table[key]
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise ScenarioError(src, f"sweep.{key}", _show(value), SWEEP_KEYS[key])
+    return value
+
+
+def _samples(table: Mapping, design: str, src: str) -> int | None:
+    if design == "grid":
+        if "samples" in table:
+            raise ScenarioError(
+                src, "sweep.samples", _show(table["samples"]), "no samples for a grid (its points are the value lists)"
+            )
+        return None
+    allowed = "a power of two >= 2 (Sobol' balance)" if design == "sobol" else "a whole number >= 2"
+    value = table.get("samples")
+    if value is None:
+        raise ScenarioError(src, "sweep.samples", f"nothing (required for design {design!r})", allowed)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 2:
+        raise ScenarioError(src, "sweep.samples", _show(value), allowed)
+    if design == "sobol" and value & (value - 1):
+        raise ScenarioError(src, "sweep.samples", f"{value} (not a power of two)", allowed)
+    return value
+
+
+def _scenario_fields(tree: Mapping = SCHEMA, prefix: str = "") -> dict[str, Field]:
+    """Every settable key path of a scenario and its schema field."""
+    out: dict[str, Field] = {}
+    for key, spec in tree.items():
+        if isinstance(spec, dict):
+            out.update(_scenario_fields(spec, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = spec
+    return out
+
+
+def _check_paths(values: Mapping[str, Any], base: Scenario, src: str, table: str) -> None:
+    fields = _scenario_fields()
+    for key in values:
+        if key not in fields:
+            near = difflib.get_close_matches(key, list(fields), n=3, cutoff=0.6)
+            hint = f" (did you mean {', '.join(repr(n) for n in near)}?)" if near else ""
+            raise ScenarioError(
+                src,
+                f"{table}.{key}",
+                f"unknown scenario key path {key!r}{hint}",
+                "a key path of the scenario, e.g. actors.united_states.deadline_days (see docs/model.md)",
+            )
+
+
+def _apply(base: Scenario, overrides: Mapping[str, Any], src: str, where: str) -> Scenario:
+    """``base`` with ``overrides``; a refusal names the sweep file and ``where`` in it."""
+    try:
+        return base.with_overrides(overrides, source=src)
+    except ScenarioError as error:
+        raise ScenarioError(src, f"{where}.{error.path}" if error.path else where, error.found, error.allowed) from None
+
+
+def _parameters(table: Mapping, design: str, base: Scenario, src: str) -> dict[str, Any]:
+    """Validated swept parameters: a value list (grid) or a (min, max) pair (lhs, sobol)."""
+    if not table:
+        raise ScenarioError(src, "parameters", "an empty table", "at least one scenario key path to vary")
+    _check_paths(table, base, src, "parameters")
+    fields = _scenario_fields()
+    out: dict[str, Any] = {}
+    for key, value in table.items():
+        where = f"parameters.{key}"
+        if design == "grid":
+            out[key] = _grid_values(value, src, where)
+            for v in out[key]:
+                _apply(base, {key: v}, src, "parameters")
+        else:
+            low, high = _range(value, fields[key], src, where, design)
+            for v in (low, high):
+                _apply(base, {key: v}, src, "parameters")
+            out[key] = (low, high)
+    return out
+
+
+def _grid_values(value: Any, src: str, where: str) -> tuple:
+    allowed = "a non-empty list of values, e.g. [3, 7, 14]"
+    if not isinstance(value, list):
+        raise ScenarioError(src, where, _show(value), allowed + " (ranges {min, max} are for lhs and sobol)")
+    if not value:
+        raise ScenarioError(src, where, "an empty list (a grid with no values)", allowed)
+    if len(set(map(repr, value))) != len(value):
+        raise ScenarioError(src, where, f"repeated values {value!r}", allowed + " without repeats")
+    return tuple(value)
+
+
+def _range(value: Any, spec: Field, src: str, where: str, design: str) -> tuple[float, float]:
+    allowed = "a range { min = LOW, max = HIGH } with LOW < HIGH"
+    if not isinstance(value, dict):
+        raise ScenarioError(src, where, _show(value), f"{allowed} (value lists are for grids; design is {design!r})")
+    if spec.kind not in ("float", "int"):
+        raise ScenarioError(
+            src, where, f"a range over a {spec.kind} field", "a range only over a number field; use a grid"
+        )
+    extra = set(value) - {"min", "max"}
+    if extra or not {"min", "max"} <= set(value):
+        raise ScenarioError(src, where, f"keys {sorted(value)}", allowed)
+    low, high = value["min"], value["max"]
+    for v in (low, high):
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise ScenarioError(src, where, _show(v), allowed)
+    if not low < high:
+        raise ScenarioError(src, where, f"min {low!r} >= max {high!r}", allowed)
+    return low, high
+
+
+def _check_points(spec: SweepSpec) -> None:
+    """Refuse a design point the scenario's validation would refuse (e.g. crossing limits)."""
+    for point in range(len(spec.points)):
+        try:
+            spec.scenario.with_overrides(spec.point_overrides(point), source=spec.path)
+        except ScenarioError as error:
+            values = ", ".join(f"{k} = {v!r}" for k, v in spec.point_overrides(point).items())
+            raise ScenarioError(
+                spec.path, f"parameters (design point {point}: {values})", f"{error.path}: {error.found}", error.allowed
+            ) from None
+
+
+# --- designs ---------------------------------------------------------------------------------
+
+
+def design_table(design: str, parameters: Mapping[str, Any], samples: int | None, seed: int) -> pd.DataFrame:
+    """The design points of a sweep: one row each, ``point`` first."""
+    if design == "grid":
+        table = grid_design(parameters)
+    else:
+        integer = [name for name in parameters if _is_int(name)]
+        build = lhs_design if design == "lhs" else sobol_design
+        table = build(parameters, samples, seed)
+        for name in integer:
+            table[name] = np.rint(table[name]).astype(np.int64)
+    table.insert(0, "point", np.arange(len(table), dtype=np.int64))
+    return table
+
+
+def grid_design(values: Mapping[str, tuple]) -> pd.DataFrame:
+    """Every combination of the value lists, the last parameter varying fastest."""
+    rows = list(itertools.product(*values.values()))
+    return pd.DataFrame(rows, columns=list(values))
+
+
+def lhs_design(ranges: Mapping[str, tuple[float, float]], samples: int, seed: int) -> pd.DataFrame:
+    """A Latin hypercube of ``samples`` points, scaled to each (min, max)."""
+    unit = qmc.LatinHypercube(d=len(ranges), rng=seed).random(samples)
+    return pd.DataFrame(_scale(unit, ranges), columns=list(ranges))
+
+
+def sobol_design(ranges: Mapping[str, tuple[float, float]], samples: int, seed: int) -> pd.DataFrame:
+    """Saltelli's design for ``scipy.stats.sobol_indices``: A, B, then A_B^(i) for each parameter.
+
+    As in SciPy's own sampler, A and B are the two halves of one scrambled Sobol' sequence in
+    2d dimensions, and A_B^(i) is A with column i taken from B. n(d + 2) points in all.
+    """
+    d, n = len(ranges), samples
+    unit = qmc.Sobol(d=2 * d, scramble=True, rng=seed).random(n)
+    a, b = _scale(unit[:, :d], ranges), _scale(unit[:, d:], ranges)
+    names = list(ranges)
+    blocks = [(a, "A", ""), (b, "B", "")]
+    for i, name in enumerate(names):
+        ab = a.copy()
+        ab[:, i] = b[:, i]
+        blocks.append((ab, "AB", name))
+    frames = []
+    for values, block, param in blocks:
+        frame = pd.DataFrame(values, columns=names)
+        frame["block"], frame["block_param"], frame["row"] = block, param, np.arange(n)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+def sobol_blocks(points: pd.DataFrame, outputs: pd.DataFrame, parameters: list[str]):
+    """Reshape ``outputs`` (P, s), indexed by point id, into SciPy's f_A, f_B (s, n) and f_AB (d, s, n)."""
+
+    def block(mask: pd.Series) -> np.ndarray:
+        rows = points[mask].sort_values("row")
+        return outputs.loc[rows["point"].to_numpy()].to_numpy(dtype=float).T
+
+    f_a = block(points["block"] == "A")
+    f_b = block(points["block"] == "B")
+    f_ab = np.stack([block((points["block"] == "AB") & (points["block_param"] == p)) for p in parameters])
+    return f_a, f_b, f_ab
+
+
+def _scale(unit: np.ndarray, ranges: Mapping[str, tuple[float, float]]) -> np.ndarray:
+    low = np.array([r[0] for r in ranges.values()], dtype=float)
+    high = np.array([r[1] for r in ranges.values()], dtype=float)
+    return qmc.scale(unit, low, high)
+
+
+def _is_int(name: str) -> bool:
+    spec = _scenario_fields().get(name)
+    return spec is not None and spec.kind == "int"
+
+
+# --- small helpers -----------------------------------------------------------------------------
+
+
+def _show(value: Any) -> str:
+    return "a table" if isinstance(value, dict) else f"{value!r} ({type(value).__name__})"
+
+
+def _native(value: Any) -> Any:
+    """A NumPy scalar as the Python value a scenario expects."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _plain(value: Any) -> Any:
+    return [_plain(v) for v in value] if isinstance(value, (tuple, list)) else _thaw(value)

@@ -1,0 +1,329 @@
+"""Sweeps: validation, designs, chunked execution, resume after a kill, reports."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.batch import plan_chunks, run_sweep
+from sim.cli import main
+from sim.outcomes import OUTCOMES
+from sim.report import load_result, write_report
+from sim.stats import sobol_table
+from sim.sweep import design_table, load_sweep, sobol_blocks
+
+# Short runs: 8 days of the baseline (32 ticks) keep every event inside the calendar.
+SMALL_GRID = """
+[sweep]
+name = "small-grid"
+scenario = "baseline"
+replicates = {replicates}
+seed = 7
+design = "grid"
+
+[fixed]
+"clock.horizon_days" = 8
+
+[parameters]
+"actors.united_states.deadline_days" = [2, 20]
+"actors.ukraine.perception.false_alarm" = [0.0, 0.2]
+"""
+
+
+def write_sweep(folder: Path, text: str, name: str = "sweep.toml") -> Path:
+    path = folder / name
+    path.write_text(text)
+    return path
+
+
+@pytest.fixture
+def grid_file(tmp_path):
+    return write_sweep(tmp_path, SMALL_GRID.format(replicates=300))
+
+
+def run(file: Path, out: Path, **kw):
+    return run_sweep(load_sweep(file), out, progress=False, **kw)
+
+
+def read(out: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return pd.read_parquet(out / "runs.parquet"), pd.read_csv(out / "points.csv")
+
+
+# --- what a sweep writes --------------------------------------------------------------------------
+
+
+def test_sweep_writes_one_row_per_point_and_replicate(grid_file, tmp_path):
+    run(grid_file, tmp_path / "out", workers=1)
+    runs, points = read(tmp_path / "out")
+    assert len(runs) == 4 * 300
+    assert runs.groupby("point")["replicate"].apply(list).map(lambda r: r == list(range(300))).all()
+    assert {"actors.united_states.deadline_days", "outcome", "day_first_agreement"} <= set(runs.columns)
+    assert (points["n"] == 300).all()
+    shares = points[[f"share_{o}" for o in OUTCOMES]].sum(axis=1)
+    assert shares.to_numpy() == pytest.approx(1.0)
+    for o in OUTCOMES:
+        assert (points[f"low_{o}"] <= points[f"share_{o}"]).all() and (
+            points[f"share_{o}"] <= points[f"high_{o}"]
+        ).all()
+
+
+def test_points_csv_agrees_with_the_rows_of_runs_parquet(grid_file, tmp_path):
+    run(grid_file, tmp_path / "out", workers=1)
+    runs, points = read(tmp_path / "out")
+    walked = runs.assign(w=runs["outcome"] == "mediator_walked_away").groupby("point")["w"].mean()
+    assert points.set_index("point")["share_mediator_walked_away"].to_numpy() == pytest.approx(walked.to_numpy())
+
+
+def test_the_swept_value_reaches_the_model(grid_file, tmp_path):
+    run(grid_file, tmp_path / "out", workers=1)
+    _, points = read(tmp_path / "out")
+    by_deadline = points.groupby("actors.united_states.deadline_days")["share_mediator_walked_away"].mean()
+    assert by_deadline[2] > 0 and by_deadline[20] == 0  # a deadline after the 8-day horizon never comes
+
+
+def test_grid_design_is_every_combination_last_parameter_fastest():
+    table = design_table("grid", {"a": (1, 2), "b": ("x", "y", "z")}, None, seed=0)
+    assert list(table["point"]) == list(range(6))
+    assert list(zip(table["a"], table["b"], strict=True)) == [
+        (1, "x"),
+        (1, "y"),
+        (1, "z"),
+        (2, "x"),
+        (2, "y"),
+        (2, "z"),
+    ]
+
+
+def test_lhs_design_puts_one_point_in_each_stratum_of_each_parameter():
+    table = design_table("lhs", {"a": (0.0, 1.0), "b": (10.0, 20.0)}, 8, seed=3)
+    assert sorted(np.floor(table["a"] * 8).astype(int)) == list(range(8))
+    assert sorted(np.floor((table["b"] - 10) / 10 * 8).astype(int)) == list(range(8))
+
+
+def test_chunks_cover_every_replicate_once():
+    chunks = plan_chunks(n_points=3, replicates=10, chunk_size=4)
+    covered = sorted((c.point, r) for c in chunks for r in range(c.start, c.stop))
+    assert covered == [(p, r) for p in range(3) for r in range(10)]
+
+
+# --- the same rows whatever runs them --------------------------------------------------------------
+
+
+def test_results_do_not_depend_on_workers_chunk_size_or_backend(grid_file, tmp_path):
+    run(grid_file, tmp_path / "serial", workers=1, chunk_size=1000)
+    run(grid_file, tmp_path / "pool", workers=2, chunk_size=70)
+    run(grid_file, tmp_path / "dask", workers=2, chunk_size=128, backend="dask")
+    reference = read(tmp_path / "serial")
+    for other in ("pool", "dask"):
+        runs, points = read(tmp_path / other)
+        pd.testing.assert_frame_equal(runs, reference[0])
+        pd.testing.assert_frame_equal(points, reference[1])
+
+
+def test_manifest_records_the_execution(grid_file, tmp_path):
+    import json
+
+    run(grid_file, tmp_path / "out", workers=2, chunk_size=100)
+    meta = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert meta["execution"]["workers"] == 2 and meta["execution"]["backend"] == "local"
+    assert meta["chunking"] == {"chunk_size": 100, "chunks": 12, "chunks_run_this_session": 12, "resumed": False}
+    assert meta["seed"] == 7 and meta["sweep"]["parameters"]["actors.ukraine.perception.false_alarm"] == [0.0, 0.2]
+
+
+# --- resume -------------------------------------------------------------------------------------------
+
+
+def test_resume_after_sigkill_gives_identical_results(tmp_path):
+    file = write_sweep(tmp_path, SMALL_GRID.format(replicates=3000))
+    killed = tmp_path / "killed"
+    command = [sys.executable, "-m", "sim.cli", "sweep", str(file), "--out", str(killed), "--workers", "2"]
+    proc = subprocess.Popen(
+        [*command, "--chunk-size", "60", "--quiet"], start_new_session=True, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 120
+    while len(list((killed / "chunks").glob("*.parquet"))) < 5:
+        assert proc.poll() is None, "the sweep ended before it could be killed"
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)  # the sweep's own process group: it and its workers
+    proc.wait()
+    done = len(list((killed / "chunks").glob("*.parquet")))
+    assert not (killed / "manifest.json").exists() and 5 <= done < 200
+
+    assert main(["sweep", str(file), "--out", str(killed), "--quiet"]) == 2  # unfinished: needs --resume
+    assert main(["sweep", str(file), "--out", str(killed), "--resume", "--quiet"]) == 0
+    run(file, tmp_path / "whole", workers=1, chunk_size=5000)
+    for got, want in zip(read(killed), read(tmp_path / "whole"), strict=True):
+        pd.testing.assert_frame_equal(got, want)
+
+
+def test_rerunning_into_a_finished_folder_is_refused_and_changes_nothing(grid_file, tmp_path, capsys):
+    out = tmp_path / "out"
+    run(grid_file, out, workers=1)
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*")}
+    assert main(["sweep", str(grid_file), "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("ceasefire: error: --out") and "finished" in err and len(err.splitlines()) == 1
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == before
+
+
+def test_resume_of_a_finished_sweep_has_nothing_to_do(grid_file, tmp_path, capsys):
+    run(grid_file, tmp_path / "out", workers=1)
+    assert main(["sweep", str(grid_file), "--out", str(tmp_path / "out"), "--resume", "--quiet"]) == 0
+    assert "nothing to do" in capsys.readouterr().out
+
+
+def test_a_folder_of_another_sweep_is_refused_even_with_resume(grid_file, tmp_path, capsys):
+    run(grid_file, tmp_path / "out", workers=1)
+    other = write_sweep(tmp_path, SMALL_GRID.format(replicates=301), "other.toml")
+    assert main(["sweep", str(other), "--out", str(tmp_path / "out"), "--resume", "--quiet"]) == 2
+    assert "another sweep" in capsys.readouterr().err
+
+
+# --- bad input: one message, exit 2, nothing written ---------------------------------------------------
+
+
+BAD = {
+    "unknown parameter path": (
+        '"actors.ukraine.perception.false_alarms" = [0.1]',
+        "parameters.actors.ukraine.perception.false_alarms",
+        "did you mean 'actors.ukraine.perception.false_alarm'",
+    ),
+    "value the scenario refuses": ('"actors.ukraine.perception.false_alarm" = [0.1, 1.5]', "false_alarm", "1.5"),
+    "grid with no values": ('"actors.ukraine.perception.false_alarm" = []', "false_alarm", "empty list"),
+    "range in a grid": ('"actors.ukraine.perception.false_alarm" = { min = 0.0, max = 0.2 }', "false_alarm", "list"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD))
+def test_bad_parameters_are_refused_with_one_message(case, tmp_path, capsys):
+    line, path, words = BAD[case]
+    text = SMALL_GRID.format(replicates=10).split("[parameters]")[0] + "[parameters]\n" + line + "\n"
+    _assert_refused(write_sweep(tmp_path, text), tmp_path, capsys, path, words)
+
+
+@pytest.mark.parametrize(("samples", "words"), [("48", "not a power of two"), ("1", "power of two"), ('"64"', "str")])
+def test_sobol_sample_size_must_be_a_power_of_two(samples, words, tmp_path, capsys):
+    text = f"""
+[sweep]
+name = "bad-sobol"
+replicates = 10
+design = "sobol"
+samples = {samples}
+[parameters]
+"actors.united_states.deadline_days" = {{ min = 3.0, max = 30.0 }}
+"""
+    _assert_refused(write_sweep(tmp_path, text), tmp_path, capsys, "sweep.samples", words)
+
+
+def test_a_range_beyond_what_the_scenario_allows_is_refused(tmp_path, capsys):
+    text = """
+[sweep]
+replicates = 10
+design = "lhs"
+samples = 4
+[parameters]
+"actors.ukraine.response.forgiveness" = { min = 0.5, max = 1.2 }
+"""
+    _assert_refused(write_sweep(tmp_path, text), tmp_path, capsys, "forgiveness", "1.2")
+
+
+def test_unknown_sweep_key_is_refused_with_a_suggestion(tmp_path, capsys):
+    text = SMALL_GRID.format(replicates=10).replace("replicates =", "replicate =")
+    _assert_refused(write_sweep(tmp_path, text), tmp_path, capsys, "sweep.replicate", "did you mean 'replicates'")
+
+
+def test_an_output_folder_holding_other_files_is_refused(grid_file, tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    assert main(["sweep", str(grid_file), "--out", str(out), "--quiet"]) == 2
+    assert "holds no sweep" in capsys.readouterr().err
+    assert [p.name for p in out.iterdir()] == ["notes.txt"]
+
+
+def _assert_refused(file: Path, tmp_path: Path, capsys, path: str, words: str) -> None:
+    out = tmp_path / "never"
+    assert main(["sweep", str(file), "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and err.startswith(f"ceasefire: error: {file}")
+    assert path in err and words in err
+    assert not out.exists()
+
+
+def test_shipped_sweep_files_are_valid():
+    files = sorted(Path(__file__).resolve().parents[1].glob("scenarios/sweeps/*.toml"))
+    designs = {load_sweep(f).design for f in files}
+    assert len(files) >= 3 and designs >= {"grid", "sobol"}
+    sobol = [load_sweep(f) for f in files if load_sweep(f).design == "sobol"]
+    assert any(len(s.parameters) >= 6 for s in sobol)
+
+
+# --- Sobol indices through the sweep's own design -------------------------------------------------------
+
+
+def test_sobol_indices_of_the_ishigami_function_are_recovered():
+    """Ishigami & Homma (1990), a = 7, b = 0.1; analytic indices as in Saltelli et al. (2008),
+    Global Sensitivity Analysis: The Primer, sec. 4.3 (S1, S2, S3 = 0.314, 0.442, 0;
+    ST1, ST2, ST3 = 0.558, 0.442, 0.244)."""
+    names = ["x1", "x2", "x3"]
+    points = design_table("sobol", {n: (-np.pi, np.pi) for n in names}, samples=2048, seed=1)
+    x1, x2, x3 = (points[n].to_numpy() for n in names)
+    y = np.sin(x1) + 7 * np.sin(x2) ** 2 + 0.1 * x3**4 * np.sin(x1)
+    outputs = pd.DataFrame({"y": y}, index=points["point"])
+    table = sobol_table(*sobol_blocks(points, outputs, names), names, ["y"], n_resamples=200).set_index("parameter")
+    assert table["first_order"].to_numpy() == pytest.approx([0.314, 0.442, 0.0], abs=0.04)
+    assert table["total_order"].to_numpy() == pytest.approx([0.558, 0.442, 0.244], abs=0.04)
+    assert (table["first_low"] < table["first_high"]).all()
+
+
+# --- reports ------------------------------------------------------------------------------------------------
+
+
+def test_report_of_a_grid_has_shares_heatmap_and_survival_with_captions(grid_file, tmp_path):
+    run(grid_file, tmp_path / "out", workers=1)
+    assert main(["report", str(tmp_path / "out")]) == 0
+    report = tmp_path / "out" / "report"
+    page = (report / "index.html").read_text()
+    for figure in ("shares_0.png", "shares_1.png", "heatmap_0.png", "survival.png"):
+        assert (report / figure).stat().st_size > 10_000 and f'src="{figure}"' in page
+    assert page.count("<figcaption>") == 4
+
+
+def test_report_of_a_sobol_sweep_has_indices_for_each_varying_outcome(tmp_path):
+    text = """
+[sweep]
+name = "tiny-sobol"
+replicates = 60
+seed = 3
+design = "sobol"
+samples = 8
+[fixed]
+"clock.horizon_days" = 8
+[parameters]
+"actors.united_states.deadline_days" = { min = 1.0, max = 7.0 }
+"actors.ukraine.response.forgiveness" = { min = 0.0, max = 0.8 }
+"actors.ukraine.response.lag_ticks" = { min = 1, max = 4 }
+"""
+    out = tmp_path / "out"
+    run(write_sweep(tmp_path, text), out, workers=1)
+    result = load_result(out)
+    assert len(result.points) == 8 * (3 + 2)
+    assert result.points["actors.ukraine.response.lag_ticks"].isin([1, 2, 3, 4]).all()
+    write_report(result)
+    sobol = pd.read_csv(out / "report" / "sobol.csv")
+    assert set(sobol["parameter"]) == set(result.parameters)
+    walked = sobol[sobol["output"] == "mediator_walked_away"].set_index("parameter")
+    assert walked.loc["actors.united_states.deadline_days", "total_order"] > 0.5
+    assert (out / "report" / "sobol.png").exists()
+
+
+def test_report_of_an_unfinished_folder_is_refused(tmp_path, capsys):
+    assert main(["report", str(tmp_path)]) == 2
+    assert "no finished sweep" in capsys.readouterr().err
