@@ -16,7 +16,7 @@ import os
 import resource
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ import pyarrow.parquet as pq
 from tqdm.auto import tqdm
 
 from .errors import ScenarioError
+from .files import write_atomic
 from .model import CeasefireModel
 from .outcomes import OUTCOMES, wilson_interval
 from .runner import versions
@@ -259,20 +260,6 @@ def finished_chunks(out: Path) -> set[str]:
     for tmp in folder.glob(".*.tmp"):
         tmp.unlink(missing_ok=True)
     return {p.name for p in folder.glob("*.parquet")}
-
-
-def write_atomic(path: Path, data: bytes | Callable[[Path], None]) -> None:
-    """Write ``path`` via a temporary file in the same folder and ``os.replace``."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        if callable(data):
-            data(tmp)
-        else:
-            tmp.write_bytes(data)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def write_chunk(out: Path, chunk: Chunk, rows: pd.DataFrame) -> None:

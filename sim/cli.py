@@ -9,9 +9,7 @@ import argparse
 import datetime as dt
 import json
 import shlex
-import shutil
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -19,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ScenarioError
+from .files import atomic_folder
 from .narrate import narrate
 from .outcomes import outcome_shares
 from .runner import manifest, simulate
@@ -230,26 +229,18 @@ def _output_dir(out: Path | None, name: str) -> Path:
 
 def write_run(out: Path, result, meta: dict) -> None:
     """Write every file into a temporary folder beside ``out``, then move it into place."""
+    import matplotlib.pyplot as plt
+
     from .plots import timeline_figure
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    with atomic_folder(out) as tmp:
         result.outcomes.to_csv(tmp / "outcomes.csv", index=False)
         result.timeline.to_csv(tmp / "timeline.csv", index=False)
         result.events.to_csv(tmp / "events.csv", index=False)
         (tmp / "manifest.json").write_text(json.dumps(meta, indent=2, default=str) + "\n")
         fig = timeline_figure(result.timeline, result.outcomes)
         fig.savefig(tmp / "timeline.png", dpi=120)
-        import matplotlib.pyplot as plt
-
         plt.close(fig)
-        if out.exists():
-            out.rmdir()
-        tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
 
 
 def summary(result, narrate_story: bool = False) -> str:

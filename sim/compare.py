@@ -11,15 +11,14 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
-import shutil
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from .files import atomic_folder
 from .outcomes import OUTCOMES
 from .runner import simulate, versions
 from .scenario import Scenario, load_scenario, parse_override
@@ -147,9 +146,7 @@ def write_comparison(out: Path, c: Comparison, meta: dict) -> None:
     """Write every file into a temporary folder beside ``out``, then move it into place."""
     from .plots import plt
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    with atomic_folder(out) as tmp:
         c.differences().to_csv(tmp / "differences.csv", index=False)
         c.transitions().to_csv(tmp / "transitions.csv")
         c.pairs.to_csv(tmp / "pairs.csv", index=False)
@@ -157,12 +154,6 @@ def write_comparison(out: Path, c: Comparison, meta: dict) -> None:
         fig = figure(c)
         fig.savefig(tmp / "compare.png", dpi=120)
         plt.close(fig)
-        if out.exists():
-            out.rmdir()
-        tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
 
 
 def cmd_compare(args: argparse.Namespace) -> int:

@@ -12,9 +12,6 @@ import argparse
 import html
 import itertools
 import json
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +20,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from .errors import ScenarioError
+from .files import atomic_folder
 from .outcomes import OUTCOMES, wilson_interval
 from .plots import OUTCOME_COLOURS, plt
 from .stats import censor_at_horizon, kaplan_meier, sobol_table
@@ -248,18 +246,9 @@ def write_report(result: SweepResult, wanted_points: str | None = None) -> Path:
     """Write ``DIR/report/`` (PNG figures and index.html) via a temporary folder."""
     points = chosen_points(result, wanted_points)
     out = result.path / "report"
-    tmp = Path(tempfile.mkdtemp(prefix=".report.", dir=result.path))
-    try:
+    with atomic_folder(out, replace=True) as tmp:
         entries = _figures(result, points, tmp)
         (tmp / "index.html").write_text(_html(result, entries))
-        old = result.path / f".report.old.{os.getpid()}"
-        if out.exists():
-            out.rename(old)
-        tmp.rename(out)
-        shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out
 
 

@@ -1,0 +1,46 @@
+"""Writing results so that a folder or file is either complete or absent."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+@contextmanager
+def atomic_folder(out: Path, replace: bool = False) -> Iterator[Path]:
+    """Yield a temporary folder beside ``out``; move it to ``out`` only if the block succeeds.
+
+    ``out`` must be absent or an empty folder, unless ``replace`` is true, in which case an
+    existing ``out`` is swapped for the new one only once the new one is complete. On any
+    error or interruption the temporary folder is removed: nothing half-written is left.
+    """
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        yield tmp
+        old = out.with_name(f".{out.name}.old.{os.getpid()}")
+        if out.exists():
+            out.rename(old) if replace else out.rmdir()
+        tmp.rename(out)
+        shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def write_atomic(path: Path, data: bytes | Callable[[Path], None]) -> None:
+    """Write ``path`` via a temporary file in the same folder and ``os.replace``."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        if callable(data):
+            data(tmp)
+        else:
+            tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
