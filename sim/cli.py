@@ -84,29 +84,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_run)
     _add_batch_commands(sub)
 
-    def cmd_demo(args: argparse.Namespace) -> int:
-        from .demo import cmd_demo  # lazy: the dashboard's dependencies are the [demo] extra
-
-        return cmd_demo(args)
-
     p = sub.add_parser("demo", help="serve the classroom dashboard in a browser (needs the [demo] extra)")
     p.add_argument("scenario", nargs="?", default="baseline", help="packaged name or path (default: baseline)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=_non_negative_int, default=8765, help="port (default 8765; 0: any free port)")
-    p.set_defaults(handler=cmd_demo)
+    p.set_defaults(handler=_lazy("demo", "cmd_demo"))  # the dashboard's dependencies are the [demo] extra
     return parser
+
+
+def _lazy(module: str, name: str):
+    """A handler that imports ``sim.<module>`` only when its command runs (fast start-up)."""
+
+    def handler(args: argparse.Namespace) -> int:
+        import importlib
+
+        return getattr(importlib.import_module(f"sim.{module}"), name)(args)
+
+    return handler
 
 
 def _add_batch_commands(sub: argparse._SubParsersAction) -> None:
     """The batch-run commands: sweep, report, compare (handlers are imported when used)."""
-
-    def lazy(module: str, name: str):
-        def handler(args: argparse.Namespace) -> int:
-            import importlib
-
-            return getattr(importlib.import_module(f"sim.{module}"), name)(args)
-
-        return handler
 
     p = sub.add_parser("sweep", help="run a sweep file: design points x replicates, in chunks")
     p.add_argument("file", type=Path, metavar="FILE", help="a sweep file, e.g. scenarios/sweeps/deadline_noise.toml")
@@ -121,14 +119,14 @@ def _add_batch_commands(sub: argparse._SubParsersAction) -> None:
         "--chunk-size", type=_positive_int, metavar="R", help="replicates per chunk (default: the file's, else 20000)"
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(handler=lazy("batch", "cmd_sweep"))
+    p.set_defaults(handler=_lazy("batch", "cmd_sweep"))
 
     p = sub.add_parser("report", help="figures and index.html for a finished sweep folder")
     p.add_argument("dir", type=Path, metavar="DIR", help="a folder written by `ceasefire sweep`")
     p.add_argument(
         "--points", metavar="IDS", help="comma-separated point ids for the survival curves (default: chosen)"
     )
-    p.set_defaults(handler=lazy("report", "cmd_report"))
+    p.set_defaults(handler=_lazy("report", "cmd_report"))
 
     p = sub.add_parser("compare", help="two scenarios on common random numbers: paired differences")
     p.add_argument("a", metavar="A", help="packaged name or path of the first scenario")
@@ -146,7 +144,7 @@ def _add_batch_commands(sub: argparse._SubParsersAction) -> None:
             flag, dest=dest, action="append", default=[], metavar="KEY.PATH=VALUE", help=f"override a value in {which}"
         )
     p.add_argument("--out", type=Path, help="output folder (default: a new folder under results/)")
-    p.set_defaults(handler=lazy("compare", "cmd_compare"))
+    p.set_defaults(handler=_lazy("compare", "cmd_compare"))
 
 
 def _positive_int(text: str) -> int:
