@@ -396,7 +396,8 @@ def assemble(out: Path, spec: SweepSpec, chunks: list[Chunk]) -> pd.DataFrame:
     tmp = out / f".runs.parquet.{os.getpid()}.tmp"
     try:
         for point, point_chunks in by_point.items():
-            values = spec.points.iloc[point]
+            # Column by column: a row Series would upcast whole numbers (point ids) to floats.
+            values = {name: spec.points[name].iloc[point] for name in spec.points.columns}
             parts = []
             for c in point_chunks:
                 table = pq.read_table(out / CHUNKS / c.name)
@@ -408,7 +409,7 @@ def assemble(out: Path, spec: SweepSpec, chunks: list[Chunk]) -> pd.DataFrame:
                 writer.write_table(table.replace_schema_metadata(writer.schema.metadata))
                 parts.append(table.select(SUMMARY_COLUMNS).to_pandas())
             horizon = spec.point_scenario(point).data["clock"]["horizon_days"]
-            summaries.append({**values.to_dict(), "horizon_days": horizon, **point_summary(pd.concat(parts), horizon)})
+            summaries.append({**values, "horizon_days": horizon, **point_summary(pd.concat(parts), horizon)})
         if writer is not None:
             writer.close()
             writer = None

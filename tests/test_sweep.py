@@ -65,6 +65,8 @@ def test_sweep_writes_one_row_per_point_and_replicate(grid_file, tmp_path):
     assert runs.groupby("point")["replicate"].apply(list).map(lambda r: r == list(range(300))).all()
     assert {"actors.united_states.deadline_days", "outcome", "day_first_agreement"} <= set(runs.columns)
     assert (points["n"] == 300).all()
+    assert points["point"].tolist() == [0, 1, 2, 3]  # ids stay whole numbers, as in runs.parquet
+    assert pd.api.types.is_integer_dtype(points["point"])
     shares = points[[f"share_{o}" for o in OUTCOMES]].sum(axis=1)
     assert shares.to_numpy() == pytest.approx(1.0)
     for o in OUTCOMES:
