@@ -70,8 +70,8 @@ class SweepSpec:
 
     def point_overrides(self, point: int) -> dict[str, Any]:
         """The scenario overrides of one design point (fixed values, then swept values)."""
-        row = self.points.iloc[point]
-        values = {name: _native(row[name]) for name in self.parameters}
+        # Column by column: a row Series would upcast whole numbers (lag_ticks) to floats.
+        values = {name: _native(self.points[name].iloc[point]) for name in self.parameters}
         return {**self.fixed, **values}
 
     def point_scenario(self, point: int) -> Scenario:
@@ -98,7 +98,11 @@ class SweepSpec:
         """A hash of what decides the rows: the resolved sweep, the scenario and the points."""
         blob = json.dumps(
             {
-                "sweep": {k: v for k, v in self.resolved().items() if k not in ("path", "description")},
+                # Content, not file locations: the same sweep run from an installed copy and
+                # from a source tree (or another folder) must resume the same folder.
+                "sweep": {
+                    k: v for k, v in self.resolved().items() if k not in ("path", "scenario_path", "description")
+                },
                 "scenario": self.scenario.to_dict(),
                 "points": self.points.to_dict(orient="list"),
             },

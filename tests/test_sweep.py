@@ -89,6 +89,37 @@ def test_the_swept_value_reaches_the_model(grid_file, tmp_path):
     assert by_deadline[2] > 0 and by_deadline[20] == 0  # a deadline after the 8-day horizon never comes
 
 
+def test_whole_number_parameters_stay_whole_beside_fractional_ones(tmp_path):
+    file = write_sweep(
+        tmp_path,
+        SMALL_GRID.format(replicates=20).replace(
+            '"actors.united_states.deadline_days" = [2, 20]', '"actors.ukraine.response.lag_ticks" = [1, 3]'
+        ),
+    )
+    spec = load_sweep(file)
+    assert [spec.point_overrides(p)["actors.ukraine.response.lag_ticks"] for p in range(4)] == [1, 1, 3, 3]
+    assert all(isinstance(spec.point_overrides(p)["actors.ukraine.response.lag_ticks"], int) for p in range(4))
+    run(file, tmp_path / "out", workers=1)  # lag_ticks must be an int: 3.0 would be refused
+    _, points = read(tmp_path / "out")
+    assert points["actors.ukraine.response.lag_ticks"].tolist() == [1, 1, 3, 3]
+
+
+def test_a_sweep_is_identified_by_content_not_by_where_its_scenario_file_lies(tmp_path):
+    from sim.scenario import packaged_scenarios
+
+    copy = tmp_path / "copy" / "baseline.toml"
+    copy.parent.mkdir()
+    copy.write_text(packaged_scenarios()["baseline"].read_text())
+    by_name = load_sweep(write_sweep(tmp_path, SMALL_GRID.format(replicates=10), "a.toml"))
+    by_path = load_sweep(
+        write_sweep(tmp_path, SMALL_GRID.format(replicates=10).replace('"baseline"', f'"{copy}"'), "b.toml")
+    )
+    assert by_name.scenario.path != by_path.scenario.path
+    assert by_name.identity() == by_path.identity()
+    changed = load_sweep(write_sweep(tmp_path, SMALL_GRID.format(replicates=11), "c.toml"))
+    assert changed.identity() != by_name.identity()
+
+
 def test_grid_design_is_every_combination_last_parameter_fastest():
     table = design_table("grid", {"a": (1, 2), "b": ("x", "y", "z")}, None, seed=0)
     assert list(table["point"]) == list(range(6))
