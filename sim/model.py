@@ -19,7 +19,7 @@ from . import military, negotiation
 from .agents import Europe, Russia, Ukraine, UnitedStates
 from .errors import ScenarioError
 from .events import EventLog
-from .negotiation import LEVEL_NAMES, PACKAGES
+from .negotiation import LEVEL_NAMES
 from .outcomes import outcome_table
 from .rng import Streams
 from .scenario import Scenario, load_scenario
@@ -193,8 +193,7 @@ class CeasefireModel(mesa.Model):
 
     def agreed_issues_mask(self) -> np.ndarray:
         """(R, 6) bool: issues settled by the agreement in force."""
-        table = np.stack([np.zeros(len(ISSUES), bool), *PACKAGES.values()])
-        return table[self.agreement]
+        return negotiation.SETTLED[self.agreement]
 
     def _update_commitments(self) -> None:
         """Derive who must hold fire in which class: (R, 2 sides, 2 classes)."""
@@ -417,7 +416,7 @@ class CeasefireModel(mesa.Model):
         new = where & (level > self.agreement) & (self.talks_resume <= t + 1)
         if not new.any():
             return
-        issues = np.stack([np.zeros(len(ISSUES), bool), *PACKAGES.values()])[level]
+        issues = negotiation.SETTLED[level]
         self.terms = np.where(new[:, None] & issues, text, self.terms)
         self.agreement = np.where(new, level, self.agreement).astype(np.int8)
         self.best_agreement = np.maximum(self.best_agreement, self.agreement)

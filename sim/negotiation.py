@@ -25,6 +25,8 @@ PACKAGES = {
     CEASEFIRE_DEAL: np.array([1, 1, 0, 0, 0, 1], dtype=bool),
     SETTLEMENT: np.ones(len(ISSUES), dtype=bool),
 }
+#: (4, 6) bool: the issues settled at each agreement level, none to settlement (index by level).
+SETTLED = np.stack([np.zeros(len(ISSUES), dtype=bool), *PACKAGES.values()])
 _EPS = 1e-12
 
 
