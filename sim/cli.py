@@ -62,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="run a scenario for R replicates and write results")
     p.add_argument("scenario", nargs="?", default="baseline", help="packaged name or path (default: baseline)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the random streams (default 0)")
+    p.add_argument("--seed", type=_non_negative_int, default=0, help="seed of the random streams (default 0)")
     p.add_argument("--replicates", "-r", type=_positive_int, default=1, metavar="R", help="replicates (default 1)")
     p.add_argument(
         "--set",
@@ -134,7 +134,7 @@ def _add_batch_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--replicates", "-r", type=_positive_int, default=10_000, metavar="R", help="replicates (default 10000)"
     )
-    p.add_argument("--seed", type=int, default=0, help="seed shared by both runs (default 0)")
+    p.add_argument("--seed", type=_non_negative_int, default=0, help="seed shared by both runs (default 0)")
     for flag, dest, which in (
         ("--set", "overrides", "both"),
         ("--set-a", "overrides_a", "A"),

@@ -78,6 +78,8 @@ class CeasefireModel(mesa.Model):
         keep_timelines: int = 100,
         **overrides: Any,
     ) -> None:
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise ScenarioError("seed", "seed", repr(seed), "a whole number >= 0")
         super().__init__(seed=seed)
         self.scenario = load_scenario(scenario).with_overrides(
             {k.replace("__", "."): v for k, v in overrides.items()}, source="overrides"

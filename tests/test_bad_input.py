@@ -298,3 +298,23 @@ def test_validate_reports_a_bad_file_and_exits_2(tmp_path):
 def test_a_set_without_a_value_is_refused():
     with pytest.raises(ScenarioError, match="KEY.PATH=VALUE"):
         parse_override("clock.horizon_days")
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, "0"])
+def test_a_seed_that_is_not_a_whole_number_from_zero_is_refused_by_name(seed):
+    with pytest.raises(ScenarioError, match="seed: found .*allowed: a whole number >= 0"):
+        CeasefireModel("baseline", seed=seed)
+
+
+@pytest.mark.parametrize("command", ["run", "compare"])
+def test_a_negative_seed_on_the_command_line_is_refused_before_anything_runs(command, tmp_path, capsys):
+    from sim.cli import main
+
+    out = tmp_path / "out"
+    args = [command, "baseline", *(["baseline"] if command == "compare" else []), "--seed", "-1", "--out", str(out)]
+    with pytest.raises(SystemExit) as exit_info:
+        main(args)
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2
+    assert "--seed" in err and "'-1'" in err and "a whole number >= 0" in err and "Traceback" not in err
+    assert not out.exists()
