@@ -20,6 +20,9 @@ def atomic_folder(out: Path, replace: bool = False) -> Iterator[Path]:
     """
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private (0700); results are for sharing
     try:
         yield tmp
         old = out.with_name(f".{out.name}.old.{os.getpid()}")
