@@ -58,11 +58,15 @@ class Belligerent(mesa.Agent):
         # Negotiation: Faratin concession on effective time, reservation value of no deal.
         concession = params["concession"]
         self.beta = concession["beta"]
-        self.deadline_days = concession["deadline_days"]
         self.opening = _issue_array(params["opening"])
         self.limit = _issue_array(params["limit"])
         self.weights = _issue_array(params["weights"])
         self.tau = np.zeros(R)
+        # Private information (Fearon 1995): a side's patience, its own concession deadline,
+        # is known to it alone. Each replicate draws it once, log-uniformly within a factor
+        # exp(+/- patience_spread) of the stated deadline_days.
+        u = model.streams.uniform(0, f"patience:{self.side}")
+        self.deadline_days = concession["deadline_days"] * np.exp(concession["patience_spread"] * (2.0 * u - 1.0))
         self.pressure_felt = np.zeros(R)
         self.position = np.broadcast_to(self.opening, (R, 6)).copy()
         self.no_deal_value = np.full(R, params["reservation"]["base"])
@@ -212,10 +216,20 @@ class UnitedStates(mesa.Agent):
         self.text = np.zeros((R, 6))
         self.walk_day = np.full(R, np.nan)
 
-    @property
-    def pressure(self) -> np.ndarray:
-        """(R,) pressure on both parties: present while engaged, gone after walking away."""
-        return self.params["pressure"] * self.engaged
+    def pressure(self, tick: int) -> np.ndarray:
+        """(R,) pressure on both parties at the start of ``tick``.
+
+        Present while engaged, gone after walking away, and rising as the walk-away
+        deadline nears: the deadline effect of bargaining (Roth, Murnighan & Schoumaker
+        1988), in proportion to how credible the threat is, 1 - extension_probability
+        (Schelling 1960). ``deadline_urgency = 0`` gives constant pressure.
+        """
+        p = self.params
+        days_left = (self.deadline_tick - tick) * self.model.tick_days
+        span = max(p["deadline_days"], self.model.tick_days)
+        closeness = np.where(self.deadline_met, 0.0, np.clip(1.0 - days_left / span, 0.0, 1.0))
+        threat = p["deadline_urgency"] * (1.0 - p["extension_probability"]) * closeness
+        return p["pressure"] * self.engaged * (1.0 + threat)
 
     @property
     def aid(self) -> np.ndarray:

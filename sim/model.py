@@ -367,7 +367,7 @@ class CeasefireModel(mesa.Model):
 
     def _negotiate(self, t: int) -> None:
         us = self.united_states
-        pressure = us.pressure
+        pressure = us.pressure(t)
         for b in self.belligerents:
             b.concede(pressure, self.tick_days)
         next_tick = t + 1

@@ -30,7 +30,7 @@ SETTLED = np.stack([np.zeros(len(ISSUES), dtype=bool), *PACKAGES.values()])
 _EPS = 1e-12
 
 
-def faratin_alpha(tau: np.ndarray, deadline: float, beta: float, k: float = 0.0) -> np.ndarray:
+def faratin_alpha(tau: np.ndarray, deadline: float | np.ndarray, beta: float, k: float = 0.0) -> np.ndarray:
     """Share of the way from opening to limit conceded at (effective) time ``tau``.
 
     Faratin, Sierra & Jennings (1998), "Negotiation decision functions for autonomous

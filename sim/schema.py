@@ -92,6 +92,9 @@ def _belligerent(ukraine: bool) -> dict:
             "deadline_days": Field("float", "the party's own perceived deadline", 0.25, 3650.0),
             "pressure_speedup": Field("float", "extra concession speed per unit pressure", 0.0, 10.0),
             "cost_speedup": Field("float", "extra concession speed per strike-day of war cost", 0.0, 10.0),
+            "patience_spread": Field(
+                "float", "private patience: deadline_days times exp(+/- this), per replicate", 0.0, 3.0
+            ),
         },
         "opening": _issues("stated opening position"),
         "limit": _issues("furthest position the party can be brought to"),
@@ -143,6 +146,9 @@ SCHEMA: dict = {
             "extension_days": Field("float", "days added by an extension", 0.25, 3650.0),
             "required_progress": _prob("share of the initial gap closed that counts as progress"),
             "pressure": Field("float", "pressure on both parties while engaged", 0.0, 10.0),
+            "deadline_urgency": Field(
+                "float", "extra pressure as the deadline nears, times its credibility", 0.0, 10.0
+            ),
             "aid": Field("float", "U.S. share of Ukraine's foreign aid", 0.0, 1.0),
             "aid_cut": _prob("share of U.S. aid cut on walking away"),
         },

@@ -194,15 +194,20 @@ def test_a_deadline_just_past_the_horizon_never_produces_a_walk_away_even_for_an
 
 
 def test_an_impatient_mediator_walks_away_at_a_deadline_inside_the_horizon():
-    out = outcomes(
+    model = CeasefireModel(
+        "baseline",
+        seed=0,
         replicates=1000,
+        keep_timelines=0,
         actors__united_states__deadline_days=29,
         actors__united_states__required_progress=1.0,
         actors__united_states__extension_probability=0.0,
-    )
-    walked = out["day_walk_away"].dropna()
-    assert len(walked) > 900
-    assert (walked == 29).all()
+    ).run()
+    us, walked = model.united_states, model.outcomes()["day_walk_away"]
+    # Without full progress (every gap closed) it leaves exactly at day 29; it never extends.
+    assert (walked.dropna() == 29).all() and walked.notna().sum() > 500
+    np.testing.assert_array_equal(walked.notna().to_numpy(), ~us.deadline_met)
+    assert (us.extensions == 0).all()
 
 
 def test_a_shorter_deadline_gives_more_walk_aways_than_the_baseline():
@@ -229,7 +234,7 @@ def test_walking_away_cuts_us_aid_and_europe_backfills_its_share():
     assert not model.united_states.engaged.any()
     expected = us * (1 - cut) + eu + backfill * us * cut
     np.testing.assert_allclose(model.support, expected)
-    assert (model.united_states.pressure == 0).all()
+    assert (model.united_states.pressure(model.tick) == 0).all()
 
 
 def test_outcome_days_match_the_dated_event_log():
@@ -248,3 +253,60 @@ def test_outcome_days_match_the_dated_event_log():
         assert len(recorded) > 0, column
         pd.testing.assert_series_equal(recorded, logged.reindex(recorded.index), check_names=False)
         assert set(logged.index) == set(recorded.index), column
+
+
+# --- the deadline effect ----------------------------------------------------------------------------
+
+
+def test_pressure_rises_toward_the_deadline_in_proportion_to_its_credibility():
+    model = CeasefireModel(
+        "baseline",
+        replicates=1,
+        keep_timelines=0,
+        actors__united_states__pressure=2.0,
+        actors__united_states__deadline_days=10,
+        actors__united_states__deadline_urgency=1.5,
+        actors__united_states__extension_probability=0.2,
+    )
+    us, per_day = model.united_states, 24 // model.tick_hours
+    # Closeness to the deadline grows linearly from 0 at the start to 1 at day 10.
+    for day in (0, 2.5, 5, 10):
+        expected = 2.0 * (1 + 1.5 * (1 - 0.2) * day / 10)
+        assert us.pressure(int(day * per_day))[0] == pytest.approx(expected)
+    us.deadline_met[:] = True
+    assert us.pressure(5 * per_day)[0] == pytest.approx(2.0)  # a deadline met threatens no more
+    us.engaged[:] = False
+    assert us.pressure(5 * per_day)[0] == 0.0  # gone with the mediator
+
+
+@pytest.mark.parametrize(
+    "neutral", [{"actors__united_states__deadline_urgency": 0.0}, {"actors__united_states__extension_probability": 1.0}]
+)
+def test_an_idle_or_empty_threat_leaves_pressure_constant(neutral):
+    model = CeasefireModel("baseline", replicates=1, keep_timelines=0, **neutral)
+    base = model.scenario.get("actors.united_states.pressure")
+    assert {float(model.united_states.pressure(t)[0]) for t in range(model.n_ticks)} == {base}
+
+
+def test_a_credible_deadline_brings_agreement_sooner_than_an_empty_one():
+    n = 4000
+    early = {}
+    for p in (0.0, 0.9):
+        out = outcomes("baseline", seed=3, replicates=n, actors__united_states__extension_probability=p)
+        early[p] = int((out["day_first_agreement"] <= 10).sum())
+    _, empty_high = wilson(early[0.9], n)
+    credible_low, _ = wilson(early[0.0], n)
+    assert credible_low > empty_high
+
+
+def test_walk_aways_fall_gradually_as_the_deadline_lengthens():
+    n = 3000
+    shares = [
+        outcomes("baseline", seed=5, replicates=n, actors__united_states__deadline_days=d)["day_walk_away"]
+        .notna()
+        .mean()
+        for d in (3, 7, 10, 14, 30)
+    ]
+    assert all(a > b for a, b in zip(shares, shares[1:], strict=False))
+    assert shares[-1] == 0.0
+    assert sum(0.05 < s < 0.95 for s in shares) >= 3  # graded, not a step from all to none

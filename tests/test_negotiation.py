@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from scipy import stats
 
 from sim import CeasefireModel
 from sim import negotiation as neg
@@ -28,6 +29,7 @@ CALENDAR_TIME = {
         "reservation__battle_weight",
         "reservation__cost_weight",
         "reservation__pressure_weight",
+        "concession__patience_spread",
     )
 } | {"actors__ukraine__reservation__aid_weight": 0.0}
 
@@ -115,6 +117,39 @@ def test_positions_in_a_run_follow_the_faratin_curve_in_calendar_time(beta_russi
         after = elapsed >= deadline
         assert after.any()
         np.testing.assert_allclose(got[after], np.broadcast_to(limit, got[after].shape), atol=1e-12)
+
+
+def test_private_patience_gives_each_replicate_its_own_faratin_deadline():
+    stated, spread = 20.0, 0.5
+    calendar = {k: v for k, v in CALENDAR_TIME.items() if "patience_spread" not in k}
+    model = CeasefireModel(
+        "baseline",
+        seed=4,
+        replicates=400,
+        keep_timelines=400,
+        actors__russia__concession__deadline_days=stated,
+        actors__russia__concession__patience_spread=spread,
+        actors__ukraine__concession__patience_spread=0.0,
+        **calendar,
+    ).run()
+    own = model.russia.deadline_days
+    assert own.min() >= stated * np.exp(-spread) and own.max() <= stated * np.exp(spread)
+    # Log-uniform: log(deadline / stated) is uniform on [-spread, spread] (KS test).
+    assert stats.kstest(np.log(own / stated), stats.uniform(-spread, 2 * spread).cdf).pvalue > 1e-4
+    np.testing.assert_array_equal(
+        model.ukraine.deadline_days, model.scenario.get("actors.ukraine.concession.deadline_days")
+    )
+    # Each replicate's positions follow the closed form with its own deadline.
+    tl = model.timeline()
+    elapsed = (tl["tick"].to_numpy() + 1) * model.tick_days
+    deadline = own[tl["replicate"].to_numpy()]
+    opening = np.array([model.scenario.get(f"actors.russia.opening.{i}") for i in ISSUES])
+    limit = np.array([model.scenario.get(f"actors.russia.limit.{i}") for i in ISSUES])
+    beta = model.scenario.get("actors.russia.concession.beta")
+    alpha = (np.minimum(elapsed, deadline) / deadline) ** (1 / beta)
+    expected = opening + alpha[:, None] * (limit - opening)
+    got = tl[[f"position_russia_{i}" for i in ISSUES]].to_numpy()
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)
 
 
 def test_a_boulware_party_holds_its_opening_longer_than_a_conceder_in_a_run():
