@@ -72,6 +72,8 @@ ISSUE_LABELS = {
 }
 
 scenario_ref = solara.reactive(START_SCENARIO)
+DEADLINE_KEY = "actors__united_states__deadline_days"
+NO_DEADLINE_DAYS = 36500.0  # 100 years: never reached (scenarios/no_deadline.toml)
 
 
 class DashboardModel(CeasefireModel):
@@ -82,7 +84,12 @@ class DashboardModel(CeasefireModel):
     """
 
     def __init__(self, scenario: str | Scenario = "baseline", seed: int = 0, **kwargs: float) -> None:
-        super().__init__(scenario, seed=seed, replicates=1, **kwargs)
+        loaded = load_scenario(scenario)
+        # The deadline slider's last stop ("none") means no deadline at all, as in the packaged
+        # no_deadline scenario, not a deadline just past the horizon whose pressure still rises.
+        if kwargs.get(DEADLINE_KEY, 0) > loaded.data["clock"]["horizon_days"]:
+            kwargs[DEADLINE_KEY] = NO_DEADLINE_DAYS
+        super().__init__(loaded, seed=seed, replicates=1, **kwargs)
 
 
 # --- parameters -------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from conftest import BASELINE_START, ceasefire_executable, cli_env, run_cli
 from playwright.sync_api import expect, sync_playwright
 
 from sim.narrate import when
+from sim.scenario import load_scenario
 
 REPO = Path(__file__).resolve().parents[1]
 SHOTS = REPO / "results" / "screenshots"
@@ -190,3 +191,18 @@ def test_demo_refuses_a_port_out_of_range(tmp_path):
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     assert "a port number from 0 to 65535" in done.stderr
+
+
+def test_the_deadline_sliders_none_stop_means_no_deadline_at_all():
+    from sim.app import DashboardModel
+
+    horizon = load_scenario("baseline").get("clock.horizon_days")
+    beyond = DashboardModel("baseline", actors__united_states__deadline_days=horizon + 1)
+    packaged = load_scenario("no_deadline").get("actors.united_states.deadline_days")
+    assert beyond.scenario.get("actors.united_states.deadline_days") == packaged
+    # A deadline a century away: pressure stays at its base level all month (to 1e-3).
+    base = beyond.scenario.get("actors.united_states.pressure")
+    pressures = [float(beyond.united_states.pressure(t)[0]) for t in range(beyond.n_ticks)]
+    assert pressures == pytest.approx([base] * beyond.n_ticks, abs=1e-3)
+    inside = DashboardModel("baseline", actors__united_states__deadline_days=horizon - 1)
+    assert inside.scenario.get("actors.united_states.deadline_days") == horizon - 1
