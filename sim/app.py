@@ -232,11 +232,13 @@ def draw_timeline(fig: Figure, model: CeasefireModel) -> None:
 
 
 @solara.component
-def TimelinePanel(model: CeasefireModel):
-    """The timeline of the replicate on screen."""
+def FigurePanel(
+    title: str, draw: Callable[[Figure, CeasefireModel], None], size: tuple[float, float], model: CeasefireModel
+):
+    """A card with one figure of the replicate on screen, redrawn after each step."""
     update_counter.get()
-    png = solara.use_memo(lambda: _png(lambda fig: draw_timeline(fig, model), (7.2, 4.9)), [id(model), model.tick])
-    with solara.Card("Timeline", margin=0, style="height: 100%;"):
+    png = solara.use_memo(lambda: _png(lambda fig: draw(fig, model), size), [id(model), model.tick])
+    with solara.Card(title, margin=0, style="height: 100%;"):
         solara.Image(png, width="100%")
 
 
@@ -291,15 +293,6 @@ def draw_negotiation(fig: Figure, model: CeasefireModel) -> None:
     ax.grid(axis="x", alpha=0.3)
     ax.legend(fontsize=10, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.2), handletextpad=0.2)
     ax.set_title(f"Progress {us.progress[0]:.0%} of the opening gap closed", fontsize=13)
-
-
-@solara.component
-def NegotiationPanel(model: CeasefireModel):
-    """Each party's position on each issue beside the mediator's text, and the gap."""
-    update_counter.get()
-    png = solara.use_memo(lambda: _png(lambda fig: draw_negotiation(fig, model), (6.4, 5.0)), [id(model), model.tick])
-    with solara.Card("The negotiation", margin=0, style="height: 100%;"):
-        solara.Image(png, width="100%")
 
 
 def draw_many(fig: Figure, runs: list[dict], horizon: int) -> None:
@@ -405,10 +398,10 @@ def Dashboard(ref: str):
     with solara.Column(style="padding: 8px 16px; gap: 12px;"):
         StatusPanel(current, ref)
         with solara.Columns([3, 2]):
-            TimelinePanel(current)
+            FigurePanel("Timeline", draw_timeline, (7.2, 4.9), current)
             StoryPanel(current)
         with solara.Columns([1, 1]):
-            NegotiationPanel(current)
+            FigurePanel("The negotiation", draw_negotiation, (6.4, 5.0), current)
             ManyRunsPanel(current, ref)
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from sim import CeasefireModel
+from sim.schema import ISSUES
 
 #: The baseline calendar, from the source's dates (design brief, section 2): the model's
 #: tick 0 is Thursday 17 April 2025, 00:00 Moscow/Kyiv time; Russia's truce starts
@@ -92,3 +93,24 @@ def start_cli(*args: str, cwd: Path) -> subprocess.Popen:
         text=True,
         env=cli_env(),
     )
+
+
+#: The columns of outcomes.csv that the issue and the README document.
+OUTCOME_COLUMNS = [
+    "replicate",
+    "outcome",
+    "day_first_truce",
+    "day_first_agreement",
+    "day_walk_away",
+    "day_collapse",
+    "civilian_harm_ukraine",
+    "civilian_harm_russia",
+    "strikes_russia",
+    "strikes_ukraine",
+    "accusations_by_russia",
+    "accusations_by_ukraine",
+    "truce_accusations_by_russia",
+    "truce_accusations_by_ukraine",
+    "truce_hours_held",
+    *(f"terms_{issue}" for issue in ISSUES),
+]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import PACKAGED, run_cli, start_cli
+from conftest import OUTCOME_COLUMNS, PACKAGED, run_cli, start_cli
 
 from sim import load_scenario
 from sim.outcomes import OUTCOMES
@@ -28,21 +28,6 @@ TIMELINE_COLUMNS = [
     "days_to_deadline",
 ]
 EVENT_COLUMNS = ["replicate", "tick", "time", "actor", "kind", "detail"]
-OUTCOME_COLUMNS = [
-    "replicate",
-    "outcome",
-    "day_first_truce",
-    "day_first_agreement",
-    "day_walk_away",
-    "day_collapse",
-    "civilian_harm_ukraine",
-    "civilian_harm_russia",
-    "strikes_russia",
-    "strikes_ukraine",
-    "accusations_by_russia",
-    "accusations_by_ukraine",
-    *(f"terms_{issue}" for issue in ISSUES),
-]
 SET_ARGS = ["--set", "actors.united_states.deadline_days=36500", "--set", "actors.ukraine.response.forgiveness=0.4"]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import outcomes
+from conftest import OUTCOME_COLUMNS, outcomes
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -14,25 +14,6 @@ from scipy import stats
 from sim.negotiation import CEASEFIRE_DEAL, NONE, PARTIAL, SETTLEMENT
 from sim.outcomes import OUTCOMES, classify, outcome_shares, wilson_interval
 from sim.schema import ISSUES
-
-OUTCOME_COLUMNS = [
-    "replicate",
-    "outcome",
-    "day_first_truce",
-    "day_first_agreement",
-    "day_walk_away",
-    "day_collapse",
-    "civilian_harm_ukraine",
-    "civilian_harm_russia",
-    "strikes_russia",
-    "strikes_ukraine",
-    "accusations_by_russia",
-    "accusations_by_ukraine",
-    "truce_accusations_by_russia",
-    "truce_accusations_by_ukraine",
-    "truce_hours_held",
-    *(f"terms_{issue}" for issue in ISSUES),
-]
 
 
 def test_the_six_outcome_classes_are_the_issues():
