@@ -10,7 +10,7 @@ Public API::
 from importlib.metadata import PackageNotFoundError, version
 
 from .errors import ScenarioError
-from .model import CeasefireModel
+from .model.model import CeasefireModel
 from .scenario import Scenario, load_scenario
 
 try:

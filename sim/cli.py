@@ -6,7 +6,6 @@ User errors end in one message on stderr and exit status 2, never a traceback.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import shlex
 import sys
@@ -16,12 +15,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import ScenarioError
-from .files import atomic_folder
-from .narrate import narrate
-from .outcomes import outcome_shares
-from .runner import manifest, simulate
-from .scenario import load_scenario, packaged_scenarios, parse_override
+from sim.classroom.narrate import narrate
+from sim.errors import ScenarioError
+from sim.experiments.files import atomic_folder, output_dir
+from sim.experiments.run import manifest, simulate
+from sim.model.outcomes import outcome_shares
+from sim.scenario import load_scenario, packaged_scenarios, parse_override
 
 EXIT_USAGE = 2
 
@@ -88,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("scenario", nargs="?", default="baseline", help="packaged name or path (default: baseline)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=_non_negative_int, default=8765, help="port (default 8765; 0: any free port)")
-    p.set_defaults(handler=_lazy("demo", "cmd_demo"))  # the dashboard's dependencies are the [demo] extra
+    p.set_defaults(handler=_lazy("classroom.server", "cmd_demo"))  # the dashboard's dependencies are the [demo] extra
     return parser
 
 
@@ -119,14 +118,14 @@ def _add_batch_commands(sub: argparse._SubParsersAction) -> None:
         "--chunk-size", type=_positive_int, metavar="R", help="replicates per chunk (default: the file's, else 20000)"
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(handler=_lazy("batch", "cmd_sweep"))
+    p.set_defaults(handler=_lazy("experiments.sweep_run", "cmd_sweep"))
 
     p = sub.add_parser("report", help="figures and index.html for a finished sweep folder")
     p.add_argument("dir", type=Path, metavar="DIR", help="a folder written by `ceasefire sweep`")
     p.add_argument(
         "--points", metavar="IDS", help="comma-separated point ids for the survival curves (default: chosen)"
     )
-    p.set_defaults(handler=_lazy("report", "cmd_report"))
+    p.set_defaults(handler=_lazy("experiments.report", "cmd_report"))
 
     p = sub.add_parser("compare", help="two scenarios on common random numbers: paired differences")
     p.add_argument("a", metavar="A", help="packaged name or path of the first scenario")
@@ -144,7 +143,7 @@ def _add_batch_commands(sub: argparse._SubParsersAction) -> None:
             flag, dest=dest, action="append", default=[], metavar="KEY.PATH=VALUE", help=f"override a value in {which}"
         )
     p.add_argument("--out", type=Path, help="output folder (default: a new folder under results/)")
-    p.set_defaults(handler=_lazy("compare", "cmd_compare"))
+    p.set_defaults(handler=_lazy("experiments.compare", "cmd_compare"))
 
 
 def _positive_int(text: str) -> int:
@@ -198,7 +197,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     overrides = dict(parse_override(text) for text in args.overrides)
     scenario = load_scenario(args.scenario, overrides)
-    out = _output_dir(args.out, scenario.name)
+    out = output_dir(args.out, scenario.name)
     result = simulate(scenario, seed=args.seed, replicates=args.replicates, keep_timelines=args.keep_timelines)
     command = "ceasefire " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     result.extra["keep_timelines"] = args.keep_timelines
@@ -208,28 +207,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _output_dir(out: Path | None, name: str) -> Path:
-    """The folder to write; refused if it exists and is not empty (nothing is overwritten)."""
-    if out is None:
-        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        out = Path("results") / f"{name}-{stamp}"
-        n = 1
-        while out.exists():
-            n += 1
-            out = Path("results") / f"{name}-{stamp}-{n}"
-        return out
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise ScenarioError(
-            "--out", str(out), "an existing, non-empty path", "a new or empty folder (results are never overwritten)"
-        )
-    return out
-
-
 def write_run(out: Path, result, meta: dict) -> None:
     """Write every file into a temporary folder beside ``out``, then move it into place."""
     import matplotlib.pyplot as plt
 
-    from .plots import timeline_figure
+    from sim.classroom.plots import timeline_figure
 
     with atomic_folder(out) as tmp:
         result.outcomes.to_csv(tmp / "outcomes.csv", index=False)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from sim import CeasefireModel
-from sim.schema import ISSUES
+from sim.scenario.schema import ISSUES
 
 #: The baseline calendar, from the source's dates (design brief, section 2): the model's
 #: tick 0 is Thursday 17 April 2025, 00:00 Moscow/Kyiv time; Russia's truce starts

@@ -11,8 +11,8 @@ import pytest
 from conftest import OUTCOME_COLUMNS, PACKAGED, run_cli, start_cli
 
 from sim import load_scenario
-from sim.outcomes import OUTCOMES
-from sim.schema import ISSUES
+from sim.model.outcomes import OUTCOMES
+from sim.scenario.schema import ISSUES
 
 TIMELINE_COLUMNS = [
     "replicate",

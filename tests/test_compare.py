@@ -5,8 +5,8 @@ import pytest
 
 from sim import load_scenario
 from sim.cli import main
-from sim.compare import compare
-from sim.outcomes import OUTCOMES
+from sim.experiments.compare import compare
+from sim.model.outcomes import OUTCOMES
 
 SHORT = {"clock.horizon_days": 12}
 

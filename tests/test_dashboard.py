@@ -20,7 +20,7 @@ import pytest
 from conftest import BASELINE_START, ceasefire_executable, cli_env, run_cli
 from playwright.sync_api import expect, sync_playwright
 
-from sim.narrate import when
+from sim.classroom.narrate import when
 from sim.scenario import load_scenario
 
 REPO = Path(__file__).resolve().parents[1]
@@ -194,7 +194,7 @@ def test_demo_refuses_a_port_out_of_range(tmp_path):
 
 
 def test_the_deadline_sliders_none_stop_means_no_deadline_at_all():
-    from sim.app import DashboardModel
+    from sim.classroom.dashboard import DashboardModel
 
     horizon = load_scenario("baseline").get("clock.horizon_days")
     beyond = DashboardModel("baseline", actors__united_states__deadline_days=horizon + 1)

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from sim.files import atomic_folder, write_atomic
+from sim.experiments.files import atomic_folder, write_atomic
 
 
 def test_a_finished_folder_appears_whole_with_the_users_usual_permissions(tmp_path):

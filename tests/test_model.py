@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from sim import CeasefireModel, ScenarioError, load_scenario
-from sim.agents import Europe, Russia, Ukraine, UnitedStates
-from sim.runner import simulate
+from sim.experiments.run import simulate
+from sim.model.agents import Europe, Russia, Ukraine, UnitedStates
 
 
 def wilson(k: int, n: int) -> tuple[float, float]:

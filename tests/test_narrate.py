@@ -8,7 +8,7 @@ import pandas as pd
 from conftest import BASELINE_START, NOISELESS, TRUCE_START
 
 from sim import CeasefireModel
-from sim.narrate import narrate, when
+from sim.classroom.narrate import narrate, when
 
 
 def log(*rows: tuple[int, str, str, str]) -> pd.DataFrame:

@@ -10,8 +10,8 @@ from hypothesis.extra import numpy as hnp
 from scipy import stats
 
 from sim import CeasefireModel
-from sim import negotiation as neg
-from sim.schema import ISSUES
+from sim.model import negotiation as neg
+from sim.scenario.schema import ISSUES
 
 unit = st.floats(0.0, 1.0)
 betas = st.floats(0.05, 20.0)

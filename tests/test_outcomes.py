@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from scipy import stats
 
-from sim.negotiation import CEASEFIRE_DEAL, NONE, PARTIAL, SETTLEMENT
-from sim.outcomes import OUTCOMES, classify, outcome_shares, wilson_interval
-from sim.schema import ISSUES
+from sim.model.negotiation import CEASEFIRE_DEAL, NONE, PARTIAL, SETTLEMENT
+from sim.model.outcomes import OUTCOMES, classify, outcome_shares, wilson_interval
+from sim.scenario.schema import ISSUES
 
 
 def test_the_six_outcome_classes_are_the_issues():

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from sim.rng import Streams
+from sim.model.rng import Streams
 
 seeds = st.integers(min_value=0, max_value=2**64 - 1)
 ticks = st.integers(min_value=0, max_value=10**6)

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from sim import CeasefireModel, load_scenario
-from sim import military as mil
-from sim.rules import RULES, Fixed, Retaliatory, Symmetric
+from sim.model import military as mil
+from sim.model.rules import RULES, Fixed, Retaliatory, Symmetric
 
 TICK_HOURS = 6
 TRUCE_TICK = int((TRUCE_START - BASELINE_START) / dt.timedelta(hours=TICK_HOURS))  # 11: Sat 18:00

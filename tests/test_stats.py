@@ -3,8 +3,14 @@
 import numpy as np
 import pytest
 
-from sim.outcomes import wilson_interval
-from sim.stats import censor_at_horizon, independent_variance_ratio, kaplan_meier, km_median, paired_difference
+from sim.experiments.stats import (
+    censor_at_horizon,
+    independent_variance_ratio,
+    kaplan_meier,
+    km_median,
+    paired_difference,
+)
+from sim.model.outcomes import wilson_interval
 
 
 @pytest.mark.parametrize(

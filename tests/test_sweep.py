@@ -11,12 +11,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.batch import plan_chunks, run_sweep
 from sim.cli import main
-from sim.outcomes import OUTCOMES
-from sim.report import load_result, write_report
-from sim.stats import sobol_table
-from sim.sweep import design_table, load_sweep, sobol_blocks
+from sim.experiments.report import load_result, write_report
+from sim.experiments.stats import sobol_table
+from sim.experiments.sweep import design_table, load_sweep, sobol_blocks
+from sim.experiments.sweep_run import plan_chunks, run_sweep
+from sim.model.outcomes import OUTCOMES
 
 # Short runs: 8 days of the baseline (32 ticks) keep every event inside the calendar.
 SMALL_GRID = """

@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from sim.scenario.schema import ISSUES
+
 from . import military, negotiation
 from .rules import RULES
-from .schema import ISSUES
 
 if TYPE_CHECKING:
     from .model import CeasefireModel

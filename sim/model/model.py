@@ -15,15 +15,16 @@ import mesa
 import numpy as np
 import pandas as pd
 
+from sim.errors import ScenarioError
+from sim.scenario import Scenario, load_scenario
+from sim.scenario.schema import ISSUES
+
 from . import military, negotiation
 from .agents import Europe, Russia, Ukraine, UnitedStates
-from .errors import ScenarioError
 from .events import EventLog
 from .negotiation import LEVEL_NAMES
 from .outcomes import outcome_table
 from .rng import Streams
-from .scenario import Scenario, load_scenario
-from .schema import ISSUES
 from .timeline import TimelineRecorder
 
 __all__ = ["CeasefireModel"]

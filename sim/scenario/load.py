@@ -18,10 +18,20 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from .errors import ScenarioError
+from sim.errors import ScenarioError
+
 from .schema import EVENT_COMMON, EVENT_SCHEMA, PY_TYPES, SCHEMA, Field
 
-__all__ = ["Scenario", "load_scenario", "packaged_scenarios", "scenario_dir", "parse_override"]
+__all__ = [
+    "Scenario",
+    "load_scenario",
+    "packaged_scenarios",
+    "scenario_dir",
+    "parse_override",
+    "resolve_scenario",
+    "validated_scenario",
+    "thaw",
+]
 
 
 def scenario_dir() -> Path:
@@ -29,7 +39,7 @@ def scenario_dir() -> Path:
     packaged = Path(str(resources.files("sim"))) / "scenarios"
     if packaged.is_dir():
         return packaged
-    return Path(__file__).resolve().parents[1] / "scenarios"
+    return Path(__file__).resolve().parents[2] / "scenarios"  # sim/scenario/load.py -> the repository
 
 
 def packaged_scenarios() -> dict[str, Path]:
@@ -65,12 +75,12 @@ class Scenario:
         """A new scenario with dotted-path ``overrides`` applied and validated."""
         if not overrides:
             return self
-        raw = _thaw(self.data)
+        raw = thaw(self.data)
         origin = dict(self.origin)
         for path, value in overrides.items():
             _set_path(raw, path, value, source)
             origin[path] = source
-        return _validated(raw, self.name, self.path, origin)
+        return validated_scenario(raw, self.name, self.path, origin)
 
 
 def load_scenario(scenario: str | Path | Scenario = "baseline", overrides: Mapping[str, Any] | None = None) -> Scenario:
@@ -80,10 +90,10 @@ def load_scenario(scenario: str | Path | Scenario = "baseline", overrides: Mappi
     """
     if isinstance(scenario, Scenario):
         return scenario.with_overrides(overrides or {})
-    path = _resolve(str(scenario), base=Path.cwd(), source="scenario")
+    path = resolve_scenario(str(scenario), base=Path.cwd(), source="scenario")
     raw, origin = _read_with_parents(path, chain=())
     name = raw.get("name") or path.stem
-    resolved = _validated(raw, name, str(path), origin)
+    resolved = validated_scenario(raw, name, str(path), origin)
     return resolved.with_overrides(overrides or {}, source="--set")
 
 
@@ -102,7 +112,8 @@ def parse_override(text: str) -> tuple[str, Any]:
 # --- reading and inheritance -------------------------------------------------------
 
 
-def _resolve(ref: str, base: Path, source: str) -> Path:
+def resolve_scenario(ref: str, base: Path, source: str) -> Path:
+    """The file ``ref`` names: a packaged scenario, else a path relative to ``base`` (``.toml`` optional)."""
     packaged = packaged_scenarios()
     if ref in packaged:
         return packaged[ref]
@@ -139,7 +150,7 @@ def _read_with_parents(path: Path, chain: tuple[Path, ...]) -> tuple[dict, dict[
         return raw, origin
     if not isinstance(parent_ref, str):
         raise ScenarioError(str(path), "extends", repr(parent_ref), "a scenario name or path (a string)")
-    parent_path = _resolve(parent_ref, base=path.parent, source=f"{path}: extends")
+    parent_path = resolve_scenario(parent_ref, base=path.parent, source=f"{path}: extends")
     parent, parent_origin = _read_with_parents(parent_path, (*chain, path))
     parent.pop("name", None)
     parent.pop("description", None)
@@ -185,7 +196,8 @@ def _set_path(tree: dict, path: str, value: Any, source: str) -> None:
 # --- validation -------------------------------------------------------------------------
 
 
-def _validated(raw: dict, name: str, path: str, origin: Mapping[str, str]) -> Scenario:
+def validated_scenario(raw: dict, name: str, path: str, origin: Mapping[str, str]) -> Scenario:
+    """A :class:`Scenario` from a plain table (as read from TOML, or :func:`thaw` of one), validated."""
     raw = copy.deepcopy(raw)
     raw["name"] = name
     src = lambda key_path: origin.get(key_path, path)  # noqa: E731 - a tiny lookup
@@ -331,11 +343,12 @@ def _freeze(value: Any) -> Any:
     return value
 
 
-def _thaw(value: Any) -> Any:
+def thaw(value: Any) -> Any:
+    """Frozen scenario data as plain dicts and lists: a mutable copy, to override or to send to a worker."""
     if isinstance(value, Mapping):
-        return {k: _thaw(v) for k, v in value.items()}
+        return {k: thaw(v) for k, v in value.items()}
     if isinstance(value, tuple):
-        return [_thaw(v) for v in value]
+        return [thaw(v) for v in value]
     return value
 
 

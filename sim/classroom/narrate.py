@@ -1,6 +1,6 @@
 """Events in plain dated sentences, for the terminal, the dashboard and the classroom.
 
-The event log (:mod:`sim.events`) records bare facts: who fired under a commitment, who
+The event log (:mod:`sim.model.events`) records bare facts: who fired under a commitment, who
 accused whom, which truce or agreement began or ended. Narration reads one replicate's
 rows in order and keeps track of what is in force, so that a sentence can say *which*
 commitment was broken ("the truce", "the ceasefire"), whether fire was ordered or a
@@ -31,7 +31,7 @@ COMMITMENTS = {
     "settlement": "the settlement",
 }
 TRACKS = {"mediated": "mediated talks", "bilateral": "direct talks"}
-#: Issues in words (sim.schema.ISSUES), for the agenda of direct talks.
+#: Issues in words (sim.scenario.schema.ISSUES), for the agenda of direct talks.
 ISSUE_WORDS = {
     "civilian_moratorium": "a halt to strikes on civilian targets",
     "ceasefire": "a ceasefire",

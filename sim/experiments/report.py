@@ -3,7 +3,7 @@
 Shares are pooled over the points that share a parameter value (grid) or fall in the same
 quantile bin (lhs, sobol), with Wilson intervals on the pooled counts. Survival curves are
 Kaplan–Meier with censoring at the horizon; Sobol indices come from SciPy with bootstrap
-intervals (:func:`sim.stats.sobol_table`).
+intervals (:func:`sim.experiments.stats.sobol_table`).
 """
 
 from __future__ import annotations
@@ -19,10 +19,11 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from .errors import ScenarioError
+from sim.errors import ScenarioError
+from sim.model.outcomes import OUTCOMES, wilson_interval
+
+from .figures import OUTCOME_COLOURS, plt
 from .files import atomic_folder
-from .outcomes import OUTCOMES, wilson_interval
-from .plots import OUTCOME_COLOURS, plt
 from .stats import censor_at_horizon, kaplan_meier, sobol_table
 from .sweep import sobol_blocks
 

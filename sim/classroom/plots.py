@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import matplotlib
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from .outcomes import outcome_shares  # noqa: E402
+from sim.experiments.figures import OUTCOME_COLOURS, plt
+from sim.model.outcomes import outcome_shares
 
 SIDE_COLOURS = {"russia": "#b2182b", "ukraine": "#2166ac"}
-OUTCOME_COLOURS = ["#1a9850", "#66bd63", "#a6d96a", "#fdae61", "#d73027", "#999999"]
 
 
 def _spans(day: np.ndarray, on: np.ndarray, width: float) -> list[tuple[float, float]]:

@@ -1,7 +1,7 @@
 """The negotiation layer as functions on arrays over replicates.
 
 Issues are numbers in [0, 1]: 0 is Ukraine's stated position, 1 Russia's (order as in
-:data:`sim.schema.ISSUES`). Positions are (R, 6) arrays: Ukraine's is the *most* it would
+:data:`sim.scenario.schema.ISSUES`). Positions are (R, 6) arrays: Ukraine's is the *most* it would
 accept on each issue now, Russia's the *least*; an issue is in the zone of agreement when
 Ukraine's bound is at or above Russia's.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .schema import ISSUES
+from sim.scenario.schema import ISSUES
 
 MORATORIUM, CEASEFIRE, TERRITORY, NEUTRALITY, GUARANTEES, SEQUENCING = range(len(ISSUES))
 

@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from .model import CeasefireModel
-from .scenario import Scenario
+from sim.model.model import CeasefireModel
+from sim.scenario import Scenario
 
 DEFAULT_CHUNK = 20_000
 
@@ -84,7 +84,7 @@ def versions() -> dict[str, str]:
 
     import mesa
 
-    from . import __version__
+    from sim import __version__
 
     return {
         "ceasefire-sim": __version__,

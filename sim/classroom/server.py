@@ -1,4 +1,4 @@
-"""``ceasefire demo``: serve the classroom dashboard (:mod:`sim.app`) on this machine.
+"""``ceasefire demo``: serve the classroom dashboard (:mod:`sim.classroom.dashboard`) on this machine.
 
 Bad input ends before anything starts, in one message and a non-zero exit: an unknown
 scenario, a port already in use, or a missing ``[demo]`` extra.
@@ -13,8 +13,8 @@ import socket
 import sys
 import warnings
 
-from .errors import ScenarioError
-from .scenario import load_scenario
+from sim.errors import ScenarioError
+from sim.scenario import load_scenario
 
 EXIT_USAGE = 2
 
@@ -48,8 +48,9 @@ def serve(scenario: str = "baseline", host: str = "127.0.0.1", port: int = 8765)
     """Check the scenario and the port, then serve the dashboard until interrupted."""
     load_scenario(scenario)  # an unknown name or a bad file stops here, with one message
     sock = bind(host, port)
-    # Mesa 3.3's ComponentsView returns early when given no components (as sim.app does);
-    # Solara's hook checker warns about it at import. Harmless: the early return never varies.
+    # Mesa 3.3's ComponentsView returns early when given no components (as the dashboard,
+    # sim.classroom.dashboard, does); Solara's hook checker warns about it at import.
+    # Harmless: the early return never varies.
     warnings.filterwarnings("ignore", message=".*ComponentsView: `use_state` found despite early return")
     try:
         import solara  # noqa: F401
@@ -67,7 +68,7 @@ def serve(scenario: str = "baseline", host: str = "127.0.0.1", port: int = 8765)
     shown = f"[{host}]" if ":" in host else host
     os.environ.update(
         {
-            "SOLARA_APP": "sim.app",
+            "SOLARA_APP": "sim.classroom.dashboard",
             "CEASEFIRE_DEMO_SCENARIO": scenario,
             "SERVER_NAME": host,
             "SERVER_PORT": str(port),

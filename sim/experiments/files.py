@@ -1,13 +1,33 @@
-"""Writing results so that a folder or file is either complete or absent."""
+"""Output folders and files: a new folder to write, and writes that are either complete or absent."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from sim.errors import ScenarioError
+
+
+def output_dir(out: Path | None, name: str) -> Path:
+    """The folder to write; refused if it exists and is not empty (nothing is overwritten)."""
+    if out is None:
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        out = Path("results") / f"{name}-{stamp}"
+        n = 1
+        while out.exists():
+            n += 1
+            out = Path("results") / f"{name}-{stamp}-{n}"
+        return out
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise ScenarioError(
+            "--out", str(out), "an existing, non-empty path", "a new or empty folder (results are never overwritten)"
+        )
+    return out
 
 
 @contextmanager

@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim.scenario.schema import ISSUES
+
 from .negotiation import CEASEFIRE_DEAL, PARTIAL, SETTLEMENT
-from .schema import ISSUES
 
 if TYPE_CHECKING:
     from .model import CeasefireModel

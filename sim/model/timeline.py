@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from sim.scenario.schema import ISSUES, TARGET_CLASSES
+
 from .negotiation import LEVEL_NAMES, gaps
-from .schema import ISSUES, TARGET_CLASSES
 
 if TYPE_CHECKING:
     from .model import CeasefireModel

@@ -18,10 +18,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .files import atomic_folder
-from .outcomes import OUTCOMES
-from .runner import simulate, versions
-from .scenario import Scenario, load_scenario, parse_override
+from sim.model.outcomes import OUTCOMES
+from sim.scenario import Scenario, load_scenario, parse_override
+
+from .files import atomic_folder, output_dir
+from .run import simulate, versions
 from .stats import independent_variance_ratio, paired_difference
 
 __all__ = ["Comparison", "compare", "cmd_compare"]
@@ -114,7 +115,7 @@ def summary(c: Comparison) -> str:
 
 def figure(c: Comparison):
     """Paired differences with intervals, and the transition table as a heatmap."""
-    from .plots import plt
+    from .figures import plt
 
     diffs = c.differences()
     trans = c.transitions()
@@ -144,7 +145,7 @@ def figure(c: Comparison):
 
 def write_comparison(out: Path, c: Comparison, meta: dict) -> None:
     """Write every file into a temporary folder beside ``out``, then move it into place."""
-    from .plots import plt
+    from .figures import plt
 
     with atomic_folder(out) as tmp:
         c.differences().to_csv(tmp / "differences.csv", index=False)
@@ -158,15 +159,13 @@ def write_comparison(out: Path, c: Comparison, meta: dict) -> None:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """``ceasefire compare A B``: everything is validated before anything runs or is written."""
-    from .cli import _output_dir
-
     both = dict(parse_override(t) for t in args.overrides)
     set_a = {**both, **dict(parse_override(t) for t in args.overrides_a)}
     set_b = {**both, **dict(parse_override(t) for t in args.overrides_b)}
     a = load_scenario(args.a, set_a)
     b = load_scenario(args.b, set_b)
     name = f"compare-{a.name}-vs-{b.name}" if a.name != b.name else f"compare-{a.name}"
-    out = _output_dir(args.out, name)
+    out = output_dir(args.out, name)
     c = compare(a, b, args.replicates, args.seed)
     meta = {
         "command": "ceasefire " + " ".join(shlex.quote(x) for x in sys.argv[1:]),

@@ -21,9 +21,9 @@ import numpy as np
 import pandas as pd
 from scipy.stats import qmc
 
-from .errors import ScenarioError
-from .scenario import Scenario, _resolve, _thaw, load_scenario
-from .schema import SCHEMA, Field
+from sim.errors import ScenarioError
+from sim.scenario import Scenario, load_scenario, resolve_scenario, thaw
+from sim.scenario.schema import SCHEMA, Field
 
 __all__ = ["SweepSpec", "load_sweep", "design_table", "grid_design", "lhs_design", "sobol_design", "sobol_blocks"]
 
@@ -137,7 +137,7 @@ def load_sweep(path: str | Path) -> SweepSpec:
     chunk_size = _integer(table, "chunk_size", src, low=1, default=DEFAULT_CHUNK)
     samples = _samples(table, design, src)
     scenario_ref = _string(table, "scenario", src, default="baseline")
-    scenario_path = _resolve(scenario_ref, base=path.parent, source=f"{src}: sweep.scenario")
+    scenario_path = resolve_scenario(scenario_ref, base=path.parent, source=f"{src}: sweep.scenario")
     fixed = dict(_table(raw, "fixed", src, required=False))
     base = load_scenario(scenario_path)
     _check_paths(fixed, base, src, "fixed")
@@ -416,4 +416,4 @@ def _native(value: Any) -> Any:
 
 
 def _plain(value: Any) -> Any:
-    return [_plain(v) for v in value] if isinstance(value, (tuple, list)) else _thaw(value)
+    return [_plain(v) for v in value] if isinstance(value, (tuple, list)) else thaw(value)

@@ -1,7 +1,7 @@
 """Statistics of many replicates: survival curves, paired differences, Sobol indices.
 
 Estimators come from SciPy (``scipy.stats.ecdf``, ``scipy.stats.sobol_indices``); this module
-only shapes the model's outputs for them. Wilson intervals live in :mod:`sim.outcomes`.
+only shapes the model's outputs for them. Wilson intervals live in :mod:`sim.model.outcomes`.
 """
 
 from __future__ import annotations
@@ -126,7 +126,7 @@ def sobol_table(
     """First-order and total Sobol indices with bootstrap intervals, one row per (output, parameter).
 
     ``f_a``, ``f_b`` (s, n) and ``f_ab`` (d, s, n) are model outputs on Saltelli's A, B and
-    A_B^(i) matrices (:func:`sim.sweep.sobol_design` builds them), as
+    A_B^(i) matrices (:func:`sim.experiments.sweep.sobol_design` builds them), as
     :func:`scipy.stats.sobol_indices` expects; the estimator is Saltelli et al. (2010). The
     intervals are percentile bootstrap intervals over the n base rows (``scipy.stats.bootstrap``,
     seeded so that a report is reproducible). An output that never varies has no indices (NaN).

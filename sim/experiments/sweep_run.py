@@ -27,12 +27,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm.auto import tqdm
 
-from .errors import ScenarioError
+from sim.errors import ScenarioError
+from sim.model.model import CeasefireModel
+from sim.model.outcomes import OUTCOMES, wilson_interval
+from sim.scenario import thaw, validated_scenario
+
 from .files import write_atomic
-from .model import CeasefireModel
-from .outcomes import OUTCOMES, wilson_interval
-from .runner import versions
-from .scenario import _thaw, _validated
+from .run import versions
 from .stats import km_median
 from .sweep import SweepSpec
 
@@ -94,7 +95,7 @@ def available_cores() -> int:
 
 def run_chunk(task: ChunkTask) -> tuple[Chunk, pd.DataFrame, int]:
     """Run one chunk; returns it, its outcome rows and this process's peak memory (KiB)."""
-    base = _validated(task.scenario_data, task.scenario_name, task.scenario_path, {})
+    base = validated_scenario(task.scenario_data, task.scenario_name, task.scenario_path, {})
     scenario = base.with_overrides(task.overrides, source=f"point {task.chunk.point}")
     ids = np.arange(task.chunk.start, task.chunk.stop, dtype=np.int64)
     model = CeasefireModel(scenario, seed=task.seed, replicates=ids, keep_timelines=0).run()
@@ -107,7 +108,7 @@ def run_chunk(task: ChunkTask) -> tuple[Chunk, pd.DataFrame, int]:
 
 
 def make_tasks(spec: SweepSpec, chunks: Iterable[Chunk]) -> Iterator[ChunkTask]:
-    data = _thaw(spec.scenario.data)
+    data = thaw(spec.scenario.data)
     for chunk in chunks:
         yield ChunkTask(
             spec.scenario.name, spec.scenario.path, data, spec.point_overrides(chunk.point), spec.seed, chunk
@@ -129,7 +130,7 @@ def local_results(tasks: Iterable[ChunkTask], workers: int) -> Iterator[tuple]:
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
     ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(["sim.batch"])
+    ctx.set_forkserver_preload(["sim.experiments.sweep_run"])
     tasks = iter(tasks)
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
         running = {pool.submit(run_chunk, t) for t in _take(tasks, 2 * workers)}

@@ -1,10 +1,10 @@
 """The classroom dashboard: Mesa's SolaraViz on one replicate of :class:`CeasefireModel`.
 
-Start it with ``ceasefire demo [SCENARIO]`` (or ``solara run sim/app.py``). The sidebar is
-SolaraViz's own: Reset / Play / Step and the sliders (``model_params``), which take effect
-at Reset. The main area shows, for the replicate on screen, the timeline of strikes, the
-story so far, the state of the truce, agreement and U.S. deadline, the negotiation, and a
-"run 500 times" panel that runs the same settings with the vectorised model.
+Start it with ``ceasefire demo [SCENARIO]`` (or ``solara run sim/classroom/dashboard.py``).
+The sidebar is SolaraViz's own: Reset / Play / Step and the sliders (``model_params``), which
+take effect at Reset. The main area shows, for the replicate on screen, the timeline of
+strikes, the story so far, the state of the truce, agreement and U.S. deadline, the
+negotiation, and a "run 500 times" panel that runs the same settings with the vectorised model.
 
 SolaraViz is given no ``components``: Mesa 3.3 puts each component in a draggable grid cell
 of fixed half width and height, too small to read on a projector. The panels below are
@@ -27,13 +27,14 @@ from matplotlib.figure import Figure
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
-from sim.model import CeasefireModel
-from sim.narrate import AGREEMENTS, narrate, when
-from sim.negotiation import gaps
-from sim.outcomes import outcome_shares
-from sim.plots import OUTCOME_COLOURS, SIDE_COLOURS, plot_shares, plot_timeline
+from sim.classroom.narrate import AGREEMENTS, narrate, when
+from sim.classroom.plots import SIDE_COLOURS, plot_shares, plot_timeline
+from sim.experiments.figures import OUTCOME_COLOURS
+from sim.model.model import CeasefireModel
+from sim.model.negotiation import gaps
+from sim.model.outcomes import outcome_shares
 from sim.scenario import Scenario, load_scenario, packaged_scenarios
-from sim.schema import ISSUES
+from sim.scenario.schema import ISSUES
 
 #: Scenario the page opens with (``ceasefire demo SCENARIO`` sets it).
 START_SCENARIO = os.environ.get("CEASEFIRE_DEMO_SCENARIO", "baseline")
