@@ -1,15 +1,14 @@
-"""Scenario files: find, read, inherit (``extends``), override and validate.
+"""Scenario files: find, read, inherit (``extends``) and override; the :class:`Scenario` they give.
 
 A scenario is data read with :mod:`tomllib`; nothing in it is executed. Every error is a
 :class:`~sim.errors.ScenarioError` naming the file, the key path, what was found and what
-is allowed, raised before anything runs.
+is allowed, raised before anything runs. The checks themselves are in :mod:`sim.scenario.validate`.
 """
 
 from __future__ import annotations
 
 import copy
 import datetime as dt
-import difflib
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -20,7 +19,8 @@ from typing import Any
 
 from sim.errors import ScenarioError
 
-from .schema import EVENT_COMMON, EVENT_SCHEMA, PY_TYPES, SCHEMA, Field
+from .schema import SCHEMA
+from .validate import check_scenario, unknown_key
 
 __all__ = [
     "Scenario",
@@ -185,154 +185,21 @@ def _set_path(tree: dict, path: str, value: Any, source: str) -> None:
     for i, part in enumerate(parts[:-1]):
         sub = schema.get(part) if isinstance(schema, dict) else None
         if not isinstance(sub, dict):
-            raise _unknown(source, ".".join(parts[: i + 1]), part, schema if isinstance(schema, dict) else {})
+            raise unknown_key(source, ".".join(parts[: i + 1]), part, schema if isinstance(schema, dict) else {})
         node = node.setdefault(part, {})
         schema = sub
     if parts[-1] not in schema:
-        raise _unknown(source, path, parts[-1], schema)
+        raise unknown_key(source, path, parts[-1], schema)
     node[parts[-1]] = value
 
 
-# --- validation -------------------------------------------------------------------------
+# --- building, immutability and plain copies -----------------------------------------
 
 
 def validated_scenario(raw: dict, name: str, path: str, origin: Mapping[str, str]) -> Scenario:
     """A :class:`Scenario` from a plain table (as read from TOML, or :func:`thaw` of one), validated."""
-    raw = copy.deepcopy(raw)
-    raw["name"] = name
-    src = lambda key_path: origin.get(key_path, path)  # noqa: E731 - a tiny lookup
-    _check_table(raw, SCHEMA, "", src)
-    _check_cross_fields(raw, src)
-    raw["events"] = _check_events(raw.get("events", []), raw["clock"], src)
-    return Scenario(name=name, path=path, data=_freeze(raw), origin=MappingProxyType(dict(origin)))
-
-
-def _unknown(source: str, path: str, key: str, table: Mapping) -> ScenarioError:
-    near = difflib.get_close_matches(key, list(table), n=3, cutoff=0.5)
-    hint = f" (did you mean {', '.join(repr(n) for n in near)}?)" if near else ""
-    keys = ", ".join(sorted(table)) or "none"
-    return ScenarioError(source, path, f"unknown key {key!r}{hint}", f"keys here are {keys}")
-
-
-def _check_table(tree: dict, schema: dict, prefix: str, src) -> None:
-    for key in list(tree):
-        path = f"{prefix}{key}"
-        if prefix == "" and key == "events":
-            continue
-        if key not in schema:
-            raise _unknown(src(path), path, key, schema if prefix else {**schema, "events": None, "extends": None})
-        spec = schema[key]
-        if isinstance(spec, dict):
-            if not isinstance(tree[key], dict):
-                raise ScenarioError(src(path), path, _show(tree[key]), "a table")
-            _check_table(tree[key], spec, path + ".", src)
-        else:
-            tree[key] = _check_value(tree[key], spec, path, src(path))
-    for key, spec in schema.items():
-        path = f"{prefix}{key}"
-        if key in tree:
-            continue
-        if isinstance(spec, dict):
-            tree[key] = {}
-            _check_table(tree[key], spec, path + ".", src)
-        elif spec.required:
-            raise ScenarioError(
-                src(prefix.rstrip(".") or path), path, "nothing (a required field is missing)", spec.allowed()
-            )
-        else:
-            tree[key] = spec.default
-
-
-def _show(value: Any) -> str:
-    kind = type(value).__name__
-    return f"{value!r} ({kind})" if not isinstance(value, dict) else "a table"
-
-
-def _check_value(value: Any, spec: Field, path: str, source: str) -> Any:
-    if spec.kind == "str_list":
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ScenarioError(source, path, _show(value), spec.allowed())
-        bad = [v for v in value if spec.choices and v not in spec.choices]
-        if bad:
-            raise ScenarioError(source, path, repr(bad[0]), spec.allowed())
-        return tuple(value)
-    ok_types = PY_TYPES[spec.kind]
-    if isinstance(value, bool) and spec.kind != "bool" or not isinstance(value, ok_types):
-        raise ScenarioError(source, path, _show(value), spec.allowed())
-    if spec.kind == "datetime" and isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        raise ScenarioError(source, path, _show(value), spec.allowed())
-    if spec.choices is not None and value not in spec.choices:
-        raise ScenarioError(source, path, repr(value), spec.allowed())
-    if spec.kind in ("float", "int"):
-        if (
-            value != value
-            or (spec.low is not None and value < spec.low)
-            or (spec.high is not None and value > spec.high)
-        ):
-            raise ScenarioError(source, path, repr(value), spec.allowed())
-        return float(value) if spec.kind == "float" else int(value)
-    return value
-
-
-def _check_cross_fields(raw: dict, src) -> None:
-    hours = raw["clock"]["tick_hours"]
-    if 24 % hours:
-        raise ScenarioError(
-            src("clock.tick_hours"), "clock.tick_hours", repr(hours), "a divisor of 24 (1, 2, 3, 4, 6, 8, 12, 24)"
-        )
-    for side, sign in (("ukraine", 1), ("russia", -1)):
-        actor = raw["actors"][side]
-        for issue, opening in actor["opening"].items():
-            limit = actor["limit"][issue]
-            if sign * (limit - opening) < 0:
-                path = f"actors.{side}.limit.{issue}"
-                bound = "at least" if sign > 0 else "at most"
-                raise ScenarioError(
-                    src(path),
-                    path,
-                    repr(limit),
-                    f"{bound} the opening position {opening:g} (concessions move toward the other side)",
-                )
-        if sum(actor["weights"].values()) <= 0:
-            path = f"actors.{side}.weights"
-            raise ScenarioError(src(path), path, "all weights zero", "weights with a positive sum")
-
-
-def _check_events(events: Any, clock: dict, src) -> tuple:
-    if not isinstance(events, list):
-        raise ScenarioError(src("events"), "events", _show(events), "an array of [[events]] tables")
-    start = clock["start"]
-    end = start + dt.timedelta(days=clock["horizon_days"])
-    checked = []
-    for i, event in enumerate(events):
-        prefix = f"events[{i}]"
-        source = src("events")
-        if not isinstance(event, dict):
-            raise ScenarioError(source, prefix, _show(event), "a table with kind and at")
-        kind = event.get("kind")
-        if kind not in EVENT_SCHEMA:
-            spec = EVENT_COMMON["kind"]
-            raise ScenarioError(source, f"{prefix}.kind", repr(kind) if kind is not None else "nothing", spec.allowed())
-        schema = {**EVENT_COMMON, **EVENT_SCHEMA[kind]}
-        event = dict(event)
-        _check_table(event, schema, prefix + ".", lambda _p, source=source: source)
-        at = event["at"]
-        if (at.tzinfo is None) != (start.tzinfo is None):
-            raise ScenarioError(
-                source, f"{prefix}.at", at.isoformat(), "a date-time with a UTC offset exactly when clock.start has one"
-            )
-        if not start <= at < end:
-            raise ScenarioError(
-                source,
-                f"{prefix}.at",
-                at.isoformat(),
-                f"a time from {start.isoformat()} to before {end.isoformat()} (the scenario's calendar)",
-            )
-        checked.append(event)
-    return tuple(sorted(checked, key=lambda e: e["at"]))
-
-
-# --- immutability and plain copies ---------------------------------------------------
+    checked = check_scenario(raw, name, path, origin)
+    return Scenario(name=name, path=path, data=_freeze(checked), origin=MappingProxyType(dict(origin)))
 
 
 def _freeze(value: Any) -> Any:
