@@ -210,7 +210,7 @@ class UnitedStates(mesa.Agent):
         R = model.n_replicates
         self.params = params
         self.engaged = np.ones(R, dtype=bool)
-        self.deadline_tick = np.full(R, model.ticks_for_days(params["deadline_days"]), dtype=np.int64)
+        self.deadline_tick = np.full(R, model.clock.ticks_for_days(params["deadline_days"]), dtype=np.int64)
         self.deadline_met = np.zeros(R, dtype=bool)
         self.extensions = np.zeros(R, dtype=np.int64)
         self.progress = np.zeros(R)
@@ -226,8 +226,8 @@ class UnitedStates(mesa.Agent):
         (Schelling 1960). ``deadline_urgency = 0`` gives constant pressure.
         """
         p = self.params
-        days_left = (self.deadline_tick - tick) * self.model.tick_days
-        span = max(p["deadline_days"], self.model.tick_days)
+        days_left = (self.deadline_tick - tick) * self.model.clock.tick_days
+        span = max(p["deadline_days"], self.model.clock.tick_days)
         closeness = np.where(self.deadline_met, 0.0, np.clip(1.0 - days_left / span, 0.0, 1.0))
         threat = p["deadline_urgency"] * (1.0 - p["extension_probability"]) * closeness
         return p["pressure"] * self.engaged * (1.0 + threat)
@@ -271,11 +271,13 @@ class UnitedStates(mesa.Agent):
         walk = due & ~met & ~extend
         self.deadline_met |= met
         self.deadline_tick = np.where(
-            extend, self.deadline_tick + self.model.ticks_for_days(self.params["extension_days"]), self.deadline_tick
+            extend,
+            self.deadline_tick + self.model.clock.ticks_for_days(self.params["extension_days"]),
+            self.deadline_tick,
         )
         self.extensions += extend
         self.engaged &= ~walk
-        self.walk_day = np.where(walk, self.model.day_of(tick), self.walk_day)
+        self.walk_day = np.where(walk, self.model.clock.day_of(tick), self.walk_day)
         return {"deadline_met": met, "deadline_extended": extend, "walk_away": walk}
 
 

@@ -1,4 +1,4 @@
-"""CeasefireModel: the clock, the calendar of events, and one tick of both layers.
+"""CeasefireModel: the calendar of events and one tick of both layers, on a :class:`Clock`.
 
 One model holds R replicates as arrays; ``step()`` advances them all together. One
 replicate is the classroom case, 100,000 the sweep case: the same code path.
@@ -7,7 +7,6 @@ replicate is the classroom case, 100,000 the sweep case: the same code path.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -21,6 +20,7 @@ from sim.scenario.schema import ISSUES
 
 from . import military, negotiation
 from .agents import Europe, Russia, Ukraine, UnitedStates
+from .clock import Clock
 from .events import EventLog
 from .negotiation import LEVEL_NAMES
 from .outcomes import outcome_table
@@ -119,10 +119,11 @@ class CeasefireModel(mesa.Model):
     # --- set-up --------------------------------------------------------------------
 
     def _setup_clock(self, clock: Mapping) -> None:
-        self.start: dt.datetime = clock["start"]
-        self.tick_hours: int = clock["tick_hours"]
-        self.tick_days = self.tick_hours / 24.0
-        self.n_ticks = clock["horizon_days"] * 24 // self.tick_hours
+        self.clock = Clock.from_scenario(clock)
+        self.start: dt.datetime = self.clock.start
+        self.tick_hours: int = self.clock.tick_hours
+        self.tick_days = self.clock.tick_days
+        self.n_ticks = self.clock.n_ticks
         self.tick = 0
 
     def _setup_parameters(self, data: Mapping) -> None:
@@ -183,16 +184,16 @@ class CeasefireModel(mesa.Model):
     # --- helpers -------------------------------------------------------------------
 
     def ticks_for_days(self, days: float) -> int:
-        """Whole ticks covering ``days`` (at least one)."""
-        return max(1, math.ceil(days / self.tick_days - 1e-9))
+        """Whole ticks covering ``days`` (at least one); see :meth:`Clock.ticks_for_days`."""
+        return self.clock.ticks_for_days(days)
 
     def day_of(self, tick: int | np.ndarray) -> Any:
-        """Days since the start at the beginning of ``tick``."""
-        return tick * self.tick_days
+        """Days since the start at the beginning of ``tick``; see :meth:`Clock.day_of`."""
+        return self.clock.day_of(tick)
 
     def time_of(self, tick: int) -> dt.datetime:
-        """Calendar time at the beginning of ``tick``."""
-        return self.start + dt.timedelta(hours=self.tick_hours * tick)
+        """Calendar time at the beginning of ``tick``; see :meth:`Clock.time_of`."""
+        return self.clock.time_of(tick)
 
     def agreed_issues_mask(self) -> np.ndarray:
         """(R, 6) bool: issues settled by the agreement in force."""
