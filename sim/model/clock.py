@@ -1,39 +1,72 @@
-"""The model's clock: ticks of ``tick_hours`` from a start time, and conversions to days and dates."""
+"""The model's clock: steps of ``tick_hours``, cut at every scheduled time of the scenario.
+
+Time is kept in hours since ``clock.start``. The step grid is the regular grid of
+``tick_hours`` plus every calendar time the scenario fixes (an event's time, a truce's
+scheduled end), so a truce declared at 18:00 starts at 18:00 whatever the tick: a 12-hour
+tick is cut into 6 + 6 hours around it. The grid depends only on the scenario, never on a
+replicate, so a replicate's random numbers (keyed by step) do not depend on its batch.
+Every rate in the model is per hour or per day and is applied over each step's own length.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import math
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterable
 
 import numpy as np
 
 __all__ = ["Clock"]
 
+_EPS = 1e-9
+
 
 class Clock:
-    """Tick ``t`` covers ``[start + t * tick_hours, start + (t + 1) * tick_hours)``; ``n_ticks`` reach the horizon."""
+    """Step edges in hours since ``start``; step ``k`` covers ``[edges[k], edges[k + 1])``.
 
-    def __init__(self, start: dt.datetime, tick_hours: int, horizon_days: int) -> None:
+    Parameters
+    ----------
+    start : datetime
+        Calendar time of hour 0.
+    tick_hours : int
+        The resolution: the regular step length (divides 24).
+    horizon_days : float
+        Days simulated.
+    breakpoints : iterable of float
+        Hours since ``start`` at which a step must begin (scheduled times); those outside
+        ``(0, horizon)`` are ignored.
+    """
+
+    def __init__(self, start: dt.datetime, tick_hours: int, horizon_days: float, breakpoints: Iterable[float] = ()):
         self.start = start
         self.tick_hours = tick_hours
-        self.tick_days = tick_hours / 24.0
-        self.n_ticks = horizon_days * 24 // tick_hours
+        self.horizon_hours = float(horizon_days) * 24.0
+        regular = np.arange(0.0, self.horizon_hours + _EPS, tick_hours)
+        extra = [b for b in breakpoints if _EPS < b < self.horizon_hours - _EPS]
+        edges = np.unique(np.round(np.concatenate([regular, extra, [self.horizon_hours]]), 9))
+        self.edges: np.ndarray = edges
+        self.n_steps = len(edges) - 1
+        self.dt_hours: np.ndarray = np.diff(edges)
 
-    @classmethod
-    def from_scenario(cls, clock: Mapping) -> Clock:
-        """The clock of a scenario's ``[clock]`` table."""
-        return cls(clock["start"], clock["tick_hours"], clock["horizon_days"])
+    def hours(self, when: dt.datetime) -> float:
+        """Hours from ``start`` to the calendar time ``when``."""
+        return (when - self.start) / dt.timedelta(hours=1)
 
-    def ticks_for_days(self, days: float) -> int:
-        """Whole ticks covering ``days`` (at least one)."""
-        return max(1, math.ceil(days / self.tick_days - 1e-9))
+    def time_of(self, hours: float) -> dt.datetime:
+        """Calendar time ``hours`` after the start."""
+        return self.start + dt.timedelta(hours=float(hours))
 
-    def day_of(self, tick: int | np.ndarray) -> Any:
-        """Days since the start at the beginning of ``tick``."""
-        return tick * self.tick_days
+    def step_at(self, hours: float | np.ndarray) -> np.ndarray:
+        """Index of the step whose interval contains ``hours`` (``n_steps`` at or past the horizon)."""
+        return np.searchsorted(self.edges, np.asarray(hours) + _EPS, side="right") - 1
 
-    def time_of(self, tick: int) -> dt.datetime:
-        """Calendar time at the beginning of ``tick``."""
-        return self.start + dt.timedelta(hours=self.tick_hours * tick)
+    def first_edge_at_or_after(self, hours: float | np.ndarray) -> np.ndarray:
+        """The first step edge at or after ``hours``: when something scheduled then takes effect."""
+        index = np.searchsorted(self.edges, np.asarray(hours) - _EPS, side="left")
+        return np.where(index < len(self.edges), self.edges[np.minimum(index, len(self.edges) - 1)], np.inf)
+
+    def is_multiple(self, hours: float, period_hours: float, offset_hours: float = 0.0) -> bool:
+        """Whether ``hours - offset`` is a whole positive multiple of ``period`` (rounds, reviews)."""
+        if hours - offset_hours < period_hours - _EPS:
+            return False
+        ratio = (hours - offset_hours) / period_hours
+        return abs(ratio - round(ratio)) < 1e-6

@@ -39,11 +39,13 @@ class EventLog:
         mask: np.ndarray | None = None,
         detail: Text = "",
         at_end: bool = False,
+        at_hours: float | np.ndarray | None = None,
     ) -> None:
-        """Log ``kind`` at ``tick`` for every kept replicate where ``mask`` is true.
+        """Log ``kind`` at step ``tick`` for every kept replicate where ``mask`` is true.
 
-        ``at_end`` stamps the time at which the tick ends (a truce that lapses, a deal
-        signed at the close of a round) rather than the time at which it starts.
+        ``at_end`` stamps the time at which the step ends (a truce that lapses, a deal
+        signed at the close of a round) rather than the time at which it starts;
+        ``at_hours`` (hours since the start, one or one per replicate) stamps another time.
         """
         if self.keep == 0:
             return
@@ -51,14 +53,18 @@ class EventLog:
         if where.size == 0:
             return
         ids = self.model.replicate_ids[where]
-        time = self.model.time_of(tick + at_end).isoformat()
-        for rid, who, what in zip(ids, _pick(actor, where), _pick(detail, where), strict=True):
+        if at_hours is None:
+            times = [self.model.time_of(tick + at_end).isoformat()] * len(where)
+        else:
+            hours = np.broadcast_to(np.asarray(at_hours, dtype=float), self.model.replicate_ids.shape)[where]
+            times = [self.model.clock.time_of(h).isoformat() for h in hours]
+        for rid, time, who, what in zip(ids, times, _pick(actor, where), _pick(detail, where), strict=True):
             self._rows.append((int(rid), tick, time, who, kind, what))
 
     def frame(self) -> pd.DataFrame:
         """The log as a DataFrame, sorted by replicate then time (stable within a tick)."""
         df = pd.DataFrame(self._rows, columns=COLUMNS)
-        return df.sort_values(["replicate", "tick"], kind="stable").reset_index(drop=True)
+        return df.sort_values(["replicate", "tick", "time"], kind="stable").reset_index(drop=True)
 
 
 def _pick(value: Text, where: np.ndarray) -> list:

@@ -1,7 +1,8 @@
-"""CeasefireModel: the calendar of events and one tick of both layers, on a :class:`Clock`.
+"""CeasefireModel: the clock, the calendar of events, commitments, and one step of both layers.
 
-One model holds R replicates as arrays; ``step()`` advances them all together. One
-replicate is the classroom case, 100,000 the sweep case: the same code path.
+One model holds R replicates as arrays; ``step()`` advances them all together over one
+step of the clock (``tick_hours``, cut at scheduled times). One replicate is the classroom
+case, 100,000 the sweep case: the same code path.
 """
 
 from __future__ import annotations
@@ -21,36 +22,29 @@ from sim.scenario.schema import ISSUES
 from . import military, negotiation
 from .agents import Europe, Russia, Ukraine, UnitedStates
 from .clock import Clock
+from .counts import binomial
 from .events import EventLog
 from .negotiation import LEVEL_NAMES
 from .outcomes import outcome_table
+from .parameters import parameter_table, resolve_parameters
 from .rng import Streams
 from .timeline import TimelineRecorder
 
 __all__ = ["CeasefireModel"]
 
 SIDES = ("russia", "ukraine")
-# Random numbers drawn every tick, one column each (keyed by name, so adding one later
+# Random numbers drawn every step, one column each (keyed by name, so adding one later
 # changes none of the others).
-DRAWS: tuple[str, ...] = (
-    tuple(
-        f"{what}:{side}:{cls}"
-        for side in SIDES
-        for what in ("miss", "false_alarm", "answer")
-        for cls in ("military", "civilian")
-    )
-    + tuple(f"incident:{side}" for side in SIDES)
-    + ("battle", "truce_extension", "deadline_extension")
-)
-
-
-def _draw_index() -> dict[str, Any]:
-    index: dict[str, Any] = {name: i for i, name in enumerate(DRAWS)}
-    for side in SIDES:
-        for what in ("miss", "false_alarm", "answer"):
-            first = index[f"{what}:{side}:military"]
-            index[f"{what}:{side}"] = slice(first, first + 2)
-    return index
+DRAWS: tuple[str, ...] = tuple(
+    f"{what}:{side}"
+    for side in SIDES
+    for what in ("incidents", "see_ordered", "see_local", "false_alarms", "cleared", "answer", "answer_now")
+) + ("battle", "truce_extension", "deadline_extension", "mediator_return")
+#: Generations of answers to answers played out within one step (see _answer_within_step).
+MAX_GENERATIONS = 6
+#: How long after the step in which a collapse is decided it is dated: the middle of the
+#: step, the expected time of the perception that tipped it (a Poisson event in the step).
+_DECIDED_WITHIN_STEP = 0.5
 
 
 class CeasefireModel(mesa.Model):
@@ -65,10 +59,11 @@ class CeasefireModel(mesa.Model):
     replicates : int or sequence of int
         How many replicates (ids 0..R-1), or the exact replicate ids to run.
     keep_timelines : int
-        Record per-tick rows and the event log for the first this-many replicates.
+        Record per-step rows and the event log for the first this-many replicates.
     **overrides
         Scenario values by key path with ``__`` for dots, e.g.
-        ``actors__united_states__deadline_days=7``.
+        ``actors__united_states__deadline_days=7``. A numeric value may be an array of
+        one value per replicate (design points or prior draws run side by side).
     """
 
     def __init__(
@@ -82,25 +77,25 @@ class CeasefireModel(mesa.Model):
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
             raise ScenarioError("seed", "seed", repr(seed), "a whole number >= 0")
         super().__init__(seed=seed)
-        self.scenario = load_scenario(scenario).with_overrides(
-            {k.replace("__", "."): v for k, v in overrides.items()}, source="overrides"
-        )
-        self.seed = int(seed)
         self.replicate_ids = _replicate_ids(replicates)
         self.n_replicates = R = len(self.replicate_ids)
+        dotted = {k.replace("__", "."): v for k, v in overrides.items()}
+        scalars = {k: v for k, v in dotted.items() if not isinstance(v, (np.ndarray, list, tuple))}
+        arrays = {k: v for k, v in dotted.items() if k not in scalars}
+        self.scenario = load_scenario(scenario).with_overrides(scalars, source="overrides")
+        self.seed = int(seed)
         self.streams = Streams(self.seed, self.replicate_ids)
-        self.draw_index = _draw_index()
-        self._setup_clock(self.scenario.data["clock"])
-        self._setup_parameters(self.scenario.data)
-        self.russia = Russia(self, self.scenario.data["actors"]["russia"])
-        self.ukraine = Ukraine(self, self.scenario.data["actors"]["ukraine"])
-        self.united_states = UnitedStates(self, self.scenario.data["actors"]["united_states"])
-        self.europe = Europe(self, self.scenario.data["actors"]["europe"])
+        self.params, self.drawn = resolve_parameters(self.scenario, self.streams, R, arrays)
+        self.draw_index = {name: i for i, name in enumerate(DRAWS)}
+        self._setup_clock(self.scenario.data)
+        self._setup_parameters(self.params)
+        actors = self.params["actors"]
+        self.russia = Russia(self, actors["russia"])
+        self.ukraine = Ukraine(self, actors["ukraine"])
+        self.united_states = UnitedStates(self, actors["united_states"])
+        self.europe = Europe(self, actors["europe"])
         self.belligerents = self.agents.select(lambda a: isinstance(a, (Russia, Ukraine)))
-        for b in self.belligerents:
-            b.remember_war()
         self._setup_state(R)
-        self.calendar = self._calendar(self.scenario.data["events"])
         self.log = EventLog(self, min(keep_timelines, R))
         self.recorder = TimelineRecorder(self, min(keep_timelines, R))
         self.united_states.open_text(self.russia, self.ukraine)
@@ -118,25 +113,39 @@ class CeasefireModel(mesa.Model):
 
     # --- set-up --------------------------------------------------------------------
 
-    def _setup_clock(self, clock: Mapping) -> None:
-        self.clock = Clock.from_scenario(clock)
-        self.start: dt.datetime = self.clock.start
-        self.tick_hours: int = self.clock.tick_hours
-        self.tick_days = self.clock.tick_days
-        self.n_ticks = self.clock.n_ticks
+    def _setup_clock(self, data: Mapping) -> None:
+        clock = data["clock"]
+        start = clock["start"]
+        hours = lambda when: (when - start) / dt.timedelta(hours=1)  # noqa: E731
+        breakpoints = [hours(e["at"]) for e in data["events"]]
+        breakpoints += [hours(e["at"]) + e["hours"] for e in data["events"] if e["kind"] == "truce"]
+        self.clock = Clock(start, clock["tick_hours"], clock["horizon_days"], breakpoints)
+        self.start: dt.datetime = start
+        self.tick_hours: int = clock["tick_hours"]
+        self.n_ticks = self.clock.n_steps
         self.tick = 0
+        self.window = (0.0, float(self.clock.edges[1]))
+        self.dt_hours = float(self.clock.dt_hours[0])
+        self.calendar: dict[int, list[Mapping]] = {}
+        for event in data["events"]:
+            self.calendar.setdefault(int(self.clock.step_at(hours(event["at"]))), []).append(event)
 
-    def _setup_parameters(self, data: Mapping) -> None:
-        mil, neg = data["military"], data["negotiation"]
-        self.incident_size = mil["incident_size"]
-        self.collapse_ticks = mil["collapse_ticks"]
+    def _setup_parameters(self, params: Mapping) -> None:
+        mil, neg = params["military"], params["negotiation"]
+        self.strike_events_per_hour = mil["strike_events_per_hour"]
         self.learning = mil["learning"]
+        self.clear_hours = mil["clear_hours"]
         self.negotiating = neg["enabled"]
         self.text_step = neg["text_step"]
-        self.round_ticks = self.ticks_for_days(neg["round_days"])
-        self.bilateral_round_ticks = self.ticks_for_days(neg["bilateral_round_days"])
-        self.ceasefire_ticks = self.ticks_for_days(neg["ceasefire_days"])
-        self.retry_ticks = self.ticks_for_days(neg["retry_days"])
+        self.round_hours = np.asarray(neg["round_days"], dtype=float) * 24.0
+        self.bilateral_round_hours = np.asarray(neg["bilateral_round_days"], dtype=float) * 24.0
+        self.ceasefire_hours = np.asarray(neg["ceasefire_days"], dtype=float) * 24.0
+        self.retry_hours = np.asarray(neg["retry_days"], dtype=float) * 24.0
+        self.hold_days = params["outcomes"]["hold_days"]
+        lags = [np.max(params["actors"][s]["response"]["answer_lag_hours"]) for s in SIDES]
+        mids = 0.5 * (self.clock.edges[:-1] + self.clock.edges[1:])
+        ahead = self.clock.step_at(mids + max(lags)) - np.arange(self.clock.n_steps)
+        self.queue_steps = int(max(2, ahead.max() + 2))
 
     def _setup_state(self, R: int) -> None:
         self.draws = np.zeros((R, len(DRAWS)))
@@ -144,95 +153,105 @@ class CeasefireModel(mesa.Model):
         self.fighting = np.zeros(R)
         self.support = self.united_states.aid + self.europe.aid(self.united_states)
         self.initial_support = self.support.copy()
-        # Unilateral truce: who is bound, until when, how often fire was ordered under it.
+        # Unilateral truce: in force, who is bound, when it started and ends (hours).
         self.truce_on = np.zeros(R, dtype=bool)
         self.truce_bound = np.zeros((R, 2), dtype=bool)
-        self.truce_end = np.zeros(R, dtype=np.int64)
+        self.truce_start = np.zeros(R)
+        self.truce_end = np.zeros(R)
         self.truce_declarer = np.zeros(R, dtype=np.int8)
-        self.truce_start = np.zeros(R, dtype=np.int64)
-        self.truce_fire_ticks = np.zeros(R, dtype=np.int64)
         self.truce_extension_p = np.zeros(R)
-        self.truce_extension_ticks = np.zeros(R, dtype=np.int64)
+        self.truce_extension_hours = np.zeros(R)
         self.first_truce_day = np.full(R, np.nan)
         self.first_truce_hours = np.full(R, np.nan)
-        # Agreements: level (0 none .. 3 settlement), expiry, fire under it, agreed terms.
+        # Agreements: level (0 none .. 3 settlement), since when and until when (hours), terms.
         self.agreement = np.zeros(R, dtype=np.int8)
-        self.agreement_end = np.zeros(R, dtype=np.int64)
-        self.agreement_fire_ticks = np.zeros(R, dtype=np.int64)
+        self.agreement_since = np.full(R, np.nan)
+        self.agreement_end = np.full(R, np.inf)
         self.terms = np.full((R, len(ISSUES)), np.nan)
         self.first_agreement_day = np.full(R, np.nan)
         self.first_collapse_day = np.full(R, np.nan)
+        self.collapse_reason = np.full(R, "", dtype=object)
+        self.collapsed_by = np.full(R, "", dtype=object)
         self.best_agreement = np.zeros(R, dtype=np.int8)
         self.collapses = np.zeros(R, dtype=np.int64)
-        self.talks_resume = np.zeros(R, dtype=np.int64)
+        self.talks_resume = np.zeros(R)
+        self.next_round = np.broadcast_to(self.round_hours, (R,)).copy()
         self.bilateral_open = np.zeros(R, dtype=bool)
-        self.bilateral_since = 0
+        self.next_bilateral = np.full(R, np.inf)
         self.bilateral_issues = np.zeros(len(ISSUES), dtype=bool)
         self.harm = {"ukraine": np.zeros(R), "russia": np.zeros(R)}
+        self.monitoring = np.zeros(R)
         self._update_commitments()
         self.truce_during = self.truce_on.copy()
         self.agreement_during = self.agreement.copy()
 
-    def _calendar(self, events: Sequence[Mapping]) -> dict[int, list[Mapping]]:
-        """Scheduled events by the tick whose interval contains their time."""
-        calendar: dict[int, list[Mapping]] = {}
-        for event in events:
-            tick = int((event["at"] - self.start) / dt.timedelta(hours=self.tick_hours))
-            calendar.setdefault(tick, []).append(event)
-        return calendar
-
     # --- helpers -------------------------------------------------------------------
 
-    def ticks_for_days(self, days: float) -> int:
-        """Whole ticks covering ``days`` (at least one); see :meth:`Clock.ticks_for_days`."""
-        return self.clock.ticks_for_days(days)
-
     def day_of(self, tick: int | np.ndarray) -> Any:
-        """Days since the start at the beginning of ``tick``; see :meth:`Clock.day_of`."""
-        return self.clock.day_of(tick)
+        """Days since the start at the beginning of step ``tick``."""
+        return self.clock.edges[tick] / 24.0
 
     def time_of(self, tick: int) -> dt.datetime:
-        """Calendar time at the beginning of ``tick``; see :meth:`Clock.time_of`."""
-        return self.clock.time_of(tick)
+        """Calendar time at the beginning of step ``tick`` (``n_ticks``: the horizon)."""
+        return self.clock.time_of(self.clock.edges[tick])
 
     def agreed_issues_mask(self) -> np.ndarray:
         """(R, 6) bool: issues settled by the agreement in force."""
         return negotiation.SETTLED[self.agreement]
 
+    def holding_any(self) -> np.ndarray:
+        """(R, 2) bool: where each side holds fire in at least one class."""
+        return self.committed[:, :, 0] | self.committed[:, :, 1]
+
     def _update_commitments(self) -> None:
-        """Derive who must hold fire in which class: (R, 2 sides, 2 classes)."""
+        """Derive who must hold fire in which class (R, 2 sides, 2 classes), and the monitor.
+
+        A side newly holding fire starts counting violations afresh.
+        """
+        before = self.holding_any() if hasattr(self, "committed") else np.zeros((self.n_replicates, 2), dtype=bool)
         by_agreement = np.empty((self.n_replicates, 2), dtype=bool)
         by_agreement[:, 0] = self.agreement >= negotiation.CEASEFIRE_DEAL  # military: ceasefire, settlement
         by_agreement[:, 1] = self.agreement >= negotiation.PARTIAL  # civilian: every agreement
         self.committed = self.truce_bound[:, :, None] | by_agreement[:, None, :]
-        self.covered = self.truce_on[:, None] | by_agreement
+        self.covered = self.committed[:, 0, :] | self.committed[:, 1, :]
+        fresh = self.holding_any() & ~before
+        for b in self.belligerents:
+            b.grievance = np.where(fresh[:, b.index], 0.0, b.grievance)
+        us, europe = self.united_states, self.europe
+        mission = np.maximum(europe.params["monitoring"], us.params["monitoring"] * us.engaged)
+        self.monitoring = np.where(self.agreement > 0, mission, 0.0)
 
-    # --- one tick ------------------------------------------------------------------
+    # --- one step ------------------------------------------------------------------
 
     def step(self) -> None:
-        """Advance every replicate by one tick (see docs/model.md, process overview)."""
-        t = self.tick
-        self.draws = self.streams.uniforms(t, DRAWS)
-        events = self.calendar.get(t, ())
+        """Advance every replicate by one step (see docs/model.md, process overview)."""
+        k = self.tick
+        start, end = float(self.clock.edges[k]), float(self.clock.edges[k + 1])
+        self.window, self.dt_hours = (start, end), end - start
+        self.draws = self.streams.uniforms(k, DRAWS)
+        events = self.calendar.get(k, ())
         for event in events:
-            self._fire_event(event, t)
+            self._fire_event(event, k, start)
         if events:
-            self._update_commitments()  # a truce or a deal signed at a meeting binds this tick
+            self._update_commitments()  # a truce or a deal signed at a meeting binds this step
         self.truce_during = self.truce_on.copy()
         self.agreement_during = self.agreement.copy()
         self.belligerents.do("decide")
         self.belligerents.do("advance")
-        self._log_violations(t)
-        accused = {b.side: b.observe() for b in self.belligerents}
-        self._log_accusations(t, accused)
+        self._log_violations(k)
+        seen = {b.side: b.observe() for b in self.belligerents}
+        self._log_accusations(k, seen)
+        self._answer_within_step(k)
+        self.united_states.hear(self.russia.perceived + self.ukraine.perceived, self.dt_hours)
         self._consequences()
-        self._count_ordered_fire(t)
-        self._end_commitments(t)
+        self._abandon_for_violations(k, start, end)
+        self._end_truce(k, end)
+        self._expire_ceasefire(k, end)
         if self.negotiating:
-            self._negotiate(t)
+            self._negotiate(k, start, end)
         self._update_commitments()
-        self.recorder.record(t)
-        self.tick = t + 1
+        self.recorder.record(k)
+        self.tick = k + 1
         self.running = self.tick < self.n_ticks
         self.datacollector.collect(self)
 
@@ -244,70 +263,87 @@ class CeasefireModel(mesa.Model):
 
     # --- calendar events -----------------------------------------------------------
 
-    def _fire_event(self, event: Mapping, t: int) -> None:
+    def _fire_event(self, event: Mapping, k: int, now: float) -> None:
         kind = event["kind"]
         if kind == "truce":
-            self._declare_truce(event, t)
+            self._declare_truce(event, k, now)
         elif kind == "bilateral_offer":
-            self._bilateral_offer(event, t)
+            self._bilateral_offer(event, k, now)
         elif kind == "meeting":
-            self.log.add(t, "meeting", "united_states", detail=event["name"])
+            self.log.add(k, "meeting", "united_states", detail=event["name"])
             if self.negotiating:
                 engaged = self.united_states.engaged
-                attends = "europe" in event["participants"]
-                if attends:
+                if "europe" in event["participants"]:
                     self.united_states.text = self.europe.push_sequencing(self.united_states.text, engaged)
-                self._mediated_round(t, engaged)
+                self._mediated_round(k, engaged, now)
         else:
-            self.log.add(t, "statement", event["actor"], detail=event["text"])
+            self.log.add(k, "statement", event["actor"], detail=event["text"])
 
-    def _declare_truce(self, event: Mapping, t: int) -> None:
+    def _declare_truce(self, event: Mapping, k: int, now: float) -> None:
+        """The declarer holds fire for ``hours``; the other side decides whether to join."""
         declarer = SIDES.index(event["actor"])
         other = 1 - declarer
-        reciprocates = (self.russia, self.ukraine)[other].rule.reciprocates_truces
-        ticks = self.ticks_for_days(event["hours"] / 24.0)
+        joiner = (self.russia, self.ukraine)[other]
+        joins = self.streams.uniform(k, f"join_truce:{SIDES[other]}") < joiner.join_truce
         fresh = ~self.truce_on
-        self.truce_start = np.where(fresh, t, self.truce_start)
+        self.truce_start = np.where(fresh, now, self.truce_start)
         self.truce_declarer = np.where(fresh, declarer, self.truce_declarer).astype(np.int8)
-        self.truce_fire_ticks = np.where(fresh, 0, self.truce_fire_ticks)
         self.truce_on[:] = True
         self.truce_bound[:, declarer] = True
-        self.truce_bound[:, other] |= reciprocates
-        self.truce_end = np.maximum(self.truce_end * ~fresh, t + ticks)
+        self.truce_bound[:, other] |= joins
+        self.truce_end = np.where(fresh, now + event["hours"], np.maximum(self.truce_end, now + event["hours"]))
         self.truce_extension_p[:] = event["extension_probability"]
-        self.truce_extension_ticks[:] = self.ticks_for_days(event["extension_hours"] / 24.0)
-        self.first_truce_day = np.where(np.isnan(self.first_truce_day), self.day_of(t), self.first_truce_day)
-        self._update_commitments()
-        self.log.add(t, "truce_declared", event["actor"], detail=f"{event['hours']:g} hours")
-        if reciprocates:
-            self.log.add(t, "truce_reciprocated", SIDES[other], detail="ceasefire met with ceasefire")
+        self.truce_extension_hours[:] = event["extension_hours"]
+        self.first_truce_day = np.where(np.isnan(self.first_truce_day), now / 24.0, self.first_truce_day)
+        self.log.add(k, "truce_declared", event["actor"], detail=f"{event['hours']:g} hours")
+        self.log.add(k, "truce_joined", SIDES[other], mask=joins, detail="ceasefire met with ceasefire")
+        self.log.add(k, "truce_not_joined", SIDES[other], mask=~joins, detail="fights on")
 
-    def _bilateral_offer(self, event: Mapping, t: int) -> None:
-        self.log.add(t, "bilateral_offer", event["actor"], detail=", ".join(event["issues"]))
+    def _bilateral_offer(self, event: Mapping, k: int, now: float) -> None:
+        self.log.add(k, "bilateral_offer", event["actor"], detail=", ".join(event["issues"]))
         if not self.negotiating:
             return
-        u = self.streams.uniform(t, "bilateral_acceptance")
-        accept = u < self.ukraine.bilateral_acceptance
+        accept = self.streams.uniform(k, "bilateral_acceptance") < self.ukraine.bilateral_acceptance
         self.bilateral_open |= accept
-        self.bilateral_since = t
+        self.next_bilateral = np.where(accept, now + self.bilateral_round_hours, self.next_bilateral)
         self.bilateral_issues = np.isin(np.array(ISSUES), event["issues"])
-        self.log.add(t, "bilateral_accepted", "ukraine", mask=accept, detail=", ".join(event["issues"]))
-        self.log.add(t, "bilateral_declined", "ukraine", mask=~accept)
+        self.log.add(k, "bilateral_accepted", "ukraine", mask=accept, detail=", ".join(event["issues"]))
+        self.log.add(k, "bilateral_declined", "ukraine", mask=~accept)
 
     # --- military consequences and commitments ------------------------------------
 
-    def _log_violations(self, t: int) -> None:
+    def _log_violations(self, k: int) -> None:
+        """The truth, for the event log: fire by a side in a class it is committed to hold."""
         for b in self.belligerents:
-            fired = (b.fire > 0) & self.covered
-            ordered = fired & (b.intended > 0)
-            self.log.add(t, "violation", b.side, mask=military.any_class(fired), detail=_violation_text(fired, ordered))
+            committed = self.committed[:, b.index, :]
+            ordered = (b.intended > 0) & committed
+            local = (b.local > 0) & committed[:, military.MILITARY]
+            fired = military.any_class(ordered) | local
+            detail = _violation_text(ordered, b.incidents, b.local - b.incidents)
+            self.log.add(k, "violation", b.side, mask=fired, detail=detail)
 
-    def _log_accusations(self, t: int, accused: Mapping[str, np.ndarray]) -> None:
-        for side, where in accused.items():
-            self.log.add(t, "accusation", side, mask=military.any_class(where), detail=_classes_text(where))
+    def _log_accusations(self, k: int, seen: Mapping[str, Mapping[str, np.ndarray]]) -> None:
+        for side, counts in seen.items():
+            self.log.add(k, "accusation", side, mask=counts["perceived"] > 0, detail=_accusation_text(counts))
+            self.log.add(k, "answer", side, mask=counts["answered"] > 0, detail=_count_text(counts["answered"]))
+
+    def _answer_within_step(self, k: int) -> None:
+        """Play out, inside this step, the answers that fall due before it ends.
+
+        Each generation of local answers is fired and perceived by the other side, whose own
+        answers may again fall inside the step; the chain stops when none do (at most
+        ``MAX_GENERATIONS``, a bound a 24-hour step with a 1-hour lag does not reach in practice).
+        """
+        for generation in range(1, MAX_GENERATIONS + 1):
+            since = {b.side: b.answer_since.copy() for b in self.belligerents}
+            fired = {b.side: b.fire_answers_now() for b in self.belligerents}
+            if not any(n.any() for n in fired.values()):
+                return
+            seen = {b.side: b.observe_answers(fired[b.other.side], since[b.other.side], generation) for b in self.belligerents}
+            self._log_accusations(k, seen)
 
     def _consequences(self) -> None:
-        days = self.tick_days
+        days = self.dt_hours / 24.0
         ru, ua = self.russia.fire, self.ukraine.fire
         self.harm["ukraine"] += ru[:, 1] * days
         self.harm["russia"] += ua[:, 1] * days
@@ -316,120 +352,192 @@ class CeasefireModel(mesa.Model):
         self.fighting += (ru[:, 0] + ua[:, 0]) * days
         self.support = self.united_states.aid + self.europe.aid(self.united_states)
         shock = self.streams.normal(self.tick, "battle")
-        mil = self.scenario.data["military"]
+        mil = self.params["military"]
         self.balance = military.battle_step(
             self.balance, ru, ua, self.support, mil["battle_drift"], mil["battle_noise"], days, shock
         )
 
-    def _count_ordered_fire(self, t: int) -> None:
-        """Count ticks in which a bound side ordered fire in a class it must hold (an answer)."""
-        answered = np.zeros((self.n_replicates, 2), dtype=bool)
-        for b in self.belligerents:
-            ordered = (b.intended > 0) & self.committed[:, b.index, :]
-            answered[:, b.index] = military.any_class(ordered)
-            b.answers += answered[:, b.index]
-            self.log.add(t, "answer", b.side, mask=answered[:, b.index], detail=_classes_text(ordered))
-        any_answer = military.any_class(answered)
-        self.truce_fire_ticks += self.truce_on & any_answer
-        self.agreement_fire_ticks += (self.agreement > 0) & any_answer
+    def _abandon_for_violations(self, k: int, start: float, end: float) -> None:
+        """A side abandons every commitment it holds when the violations it counts pass its tolerance.
 
-    def _end_commitments(self, t: int) -> None:
-        """Truces and agreements that collapse, lapse, get extended or expire this tick."""
-        broke = self.truce_on & (self.truce_fire_ticks >= self.collapse_ticks)
-        due = self.truce_on & ~broke & (self.truce_end <= t + 1)
+        The side that passes it first decides, at the moment it does (both, if at the same time).
+        """
+        holding = self.holding_any()
+        when = {b.side: np.where(holding[:, b.index], b.reckon(), np.nan) for b in self.belligerents}
+        first = np.fmin(when["russia"], when["ukraine"])
+        quit_ = {side: ~np.isnan(t) & (t <= first) for side, t in when.items()}
+        self._collapse(k, quit_, "violations", np.where(np.isnan(first), end, first), end)
+
+    def _collapse(
+        self, k: int, quit_: Mapping[str, np.ndarray], reason: str, when: float | np.ndarray, end: float
+    ) -> None:
+        """End the truce and agreement in force where a side decided to abandon them.
+
+        The deciding side fires again from the next step; the other side resumes at once,
+        or one answer lag later if it waits for the other (policy-level mirroring). A broken
+        agreement costs both sides trust and pauses new agreements for ``retry_days``.
+        """
+        by = quit_["russia"] | quit_["ukraine"]
+        if not by.any():
+            return
+        who = np.where(quit_["russia"] & quit_["ukraine"], "both", np.where(quit_["russia"], "russia", "ukraine"))
+        truce = by & self.truce_on
+        deal = by & (self.agreement > 0)
+        held = self.committed.copy()
+        self._unsay_after(k, by, quit_, when, end)
+        for b in self.belligerents:
+            b.resume(by, held[:, b.index, :], when, own_decision=False)
+            b.resume(quit_[b.side], held[:, b.index, :], when, own_decision=True)
+            b.trust = np.where(deal, b.trust * (1.0 - b.params["commitment"]["collapse_trust_loss"]), b.trust)
+        hours = when - self.truce_start
+        self.first_truce_hours = np.where(truce & np.isnan(self.first_truce_hours), hours, self.first_truce_hours)
+        self.truce_on &= ~truce
+        self.truce_bound &= ~truce[:, None]
+        detail = _abandon_text(self, quit_, reason)
+        self.log.add(k, "abandoned", who.astype(object), mask=by, detail=detail, at_hours=when)
+        self.log.add(k, "truce_collapsed", who.astype(object), mask=truce, detail=reason, at_hours=when)
+        self.log.add(k, "collapse", who.astype(object), mask=deal, detail=_LEVELS[self.agreement], at_hours=when)
+        first = deal & np.isnan(self.first_collapse_day)
+        self.first_collapse_day = np.where(first, when / 24.0, self.first_collapse_day)
+        self.collapse_reason = np.where(first, reason, self.collapse_reason)
+        self.collapsed_by = np.where(first, who.astype(object), self.collapsed_by)
+        self.collapses += deal
+        self.talks_resume = np.where(deal, end + self.retry_hours, self.talks_resume)
+        self.agreement = np.where(deal, 0, self.agreement).astype(np.int8)
+        self.agreement_since = np.where(deal, np.nan, self.agreement_since)
+        self.agreement_end = np.where(deal, np.inf, self.agreement_end)
+        self._update_commitments()
+
+    def _unsay_after(
+        self, k: int, by: np.ndarray, quit_: Mapping[str, np.ndarray], when: float | np.ndarray, end: float
+    ) -> None:
+        """Withdraw the accusations of this step that fell after the collapse at ``when``.
+
+        A step's perceptions fall at uniform times within it; those after the commitment
+        ended were not violations of it. The side that quit keeps at least the one that tipped it.
+        """
+        start = self.window[0]
+        after = np.clip((end - np.asarray(when, dtype=float)) / (end - start), 0.0, 1.0) * by
+        for b in self.belligerents:
+            keep = quit_[b.side].astype(np.int64)
+            drop = binomial(self.streams.uniform(k, f"unsaid:{b.side}"), np.maximum(b.perceived - keep, 0), after)
+            b.accusations -= drop
+            b.truce_accusations -= drop * self.truce_on
+            b.perceived = b.perceived - drop
+
+    def _end_truce(self, k: int, end: float) -> None:
+        """A truce whose term is up is extended (by its declarer, with a probability) or lapses."""
+        due = self.truce_on & (self.truce_end <= end + 1e-9)
+        if not due.any():
+            return
         extend = due & (self.draws[:, self.draw_index["truce_extension"]] < self.truce_extension_p)
         lapse = due & ~extend
-        self.truce_end = np.where(extend, self.truce_end + self.truce_extension_ticks, self.truce_end)
-        ended = broke | lapse
-        hours = (t + 1 - self.truce_start) * self.tick_hours
-        self.first_truce_hours = np.where(ended & np.isnan(self.first_truce_hours), hours, self.first_truce_hours)
-        self.truce_on &= ~ended
-        self.truce_bound &= ~ended[:, None]
         declarer = np.array(SIDES, dtype=object)[self.truce_declarer]
-        self.log.add(t, "truce_collapsed", declarer, mask=broke, detail="violations answered in kind", at_end=True)
-        extra = self.truce_extension_ticks * self.tick_hours
         self.log.add(
-            t, "truce_extended", declarer, mask=extend, detail=lambda i: [f"{h} hours" for h in extra[i]], at_end=True
+            k, "truce_extended", declarer, mask=extend, detail=lambda i: [f"{h:g} hours" for h in self.truce_extension_hours[i]], at_end=True
         )
-        self.log.add(t, "truce_ended", declarer, mask=lapse, at_end=True)
+        self.truce_end = np.where(extend, self.truce_end + self.truce_extension_hours, self.truce_end)
+        held = self.truce_bound.copy()
+        for b in self.belligerents:
+            classes = np.broadcast_to(held[:, b.index, None], (self.n_replicates, 2))
+            own = b.index == self.truce_declarer
+            b.resume(lapse & own, classes, self.truce_end, own_decision=True)
+            b.resume(lapse & ~own, classes, self.truce_end, own_decision=False)
+        hours = self.truce_end - self.truce_start
+        self.first_truce_hours = np.where(lapse & np.isnan(self.first_truce_hours), hours, self.first_truce_hours)
+        self.truce_on &= ~lapse
+        self.truce_bound &= ~lapse[:, None]
+        self.log.add(k, "truce_ended", declarer, mask=lapse, at_end=True)
 
-        collapse = (self.agreement > 0) & (self.agreement_fire_ticks >= self.collapse_ticks)
-        expire = (self.agreement == negotiation.CEASEFIRE_DEAL) & ~collapse & (self.agreement_end <= t + 1)
-        self.log.add(t, "collapse", "", mask=collapse, detail=_LEVELS[self.agreement], at_end=True)
-        self.log.add(t, "ceasefire_expired", "", mask=expire, at_end=True)
-        self.first_collapse_day = np.where(
-            collapse & np.isnan(self.first_collapse_day), self.day_of(t + 1), self.first_collapse_day
-        )
-        self.collapses += collapse
-        self.talks_resume = np.where(collapse, t + 1 + self.retry_ticks, self.talks_resume)
-        self.agreement = np.where(collapse, 0, np.where(expire, negotiation.PARTIAL, self.agreement)).astype(np.int8)
-        self.agreement_fire_ticks = np.where(collapse, 0, self.agreement_fire_ticks)
+    def _expire_ceasefire(self, k: int, end: float) -> None:
+        """A ceasefire deal whose term is up falls back to the partial agreement it contains."""
+        expire = (self.agreement == negotiation.CEASEFIRE_DEAL) & (self.agreement_end <= end + 1e-9)
+        if not expire.any():
+            return
+        classes = np.zeros((self.n_replicates, 2), dtype=bool)
+        classes[:, military.MILITARY] = True
+        for b in self.belligerents:
+            b.resume(expire, classes, end, own_decision=False)
+        self.agreement = np.where(expire, negotiation.PARTIAL, self.agreement).astype(np.int8)
+        self.agreement_end = np.where(expire, np.inf, self.agreement_end)
+        self.log.add(k, "ceasefire_expired", "", mask=expire, at_end=True)
 
     # --- negotiation ---------------------------------------------------------------
 
-    def _negotiate(self, t: int) -> None:
+    def _negotiate(self, k: int, start: float, end: float) -> None:
         us = self.united_states
-        pressure = us.pressure(t)
+        pressure = us.pressure(start)
+        days = (end - start) / 24.0
         for b in self.belligerents:
-            b.concede(pressure, self.tick_days)
-        next_tick = t + 1
-        mediated = next_tick % self.round_ticks == 0
-        bilateral = self.bilateral_open.any() and (next_tick - self.bilateral_since) % self.bilateral_round_ticks == 0
-        deadline_due = bool((us.engaged & ~us.deadline_met & (us.deadline_tick <= next_tick)).any())
-        meeting_next = any(e["kind"] == "meeting" for e in self.calendar.get(next_tick, ()))
-        if not (mediated or bilateral or deadline_due or meeting_next or self.recorder.keep):
-            return  # nothing reads positions or progress this tick
-        for b in self.belligerents:
+            b.concede(pressure, days)
             b.restate()
-        if mediated:
-            self._mediated_round(t, us.engaged)
-        if bilateral:
-            self._bilateral_round(t)
+        self._abandon_for_value(k, start, end)
+        mediated = us.engaged & (self.next_round <= end + 1e-9)
+        self.next_round = np.where(self.next_round <= end + 1e-9, self.next_round + self.round_hours, self.next_round)
+        if mediated.any():
+            self._mediated_round(k, mediated, end)
+        bilateral = self.bilateral_open & (self.next_bilateral <= end + 1e-9)
+        if bilateral.any():
+            self.next_bilateral = np.where(bilateral, self.next_bilateral + self.bilateral_round_hours, self.next_bilateral)
+            self._bilateral_round(k, bilateral, end)
         us.measure_progress(self.russia, self.ukraine)
-        u = self.draws[:, self.draw_index["deadline_extension"]]
-        for kind, mask in us.face_deadline(next_tick, u).items():
-            self.log.add(
-                t,
-                kind,
-                "united_states",
-                mask=mask,
-                detail=lambda i: [f"progress {p:.0%}" for p in us.progress[i]],
-                at_end=True,
-            )
+        progress = lambda i: [f"progress {p:.0%}" for p in us.progress[i]]  # noqa: E731
+        for kind, mask in us.face_deadline(end, self.draws[:, self.draw_index["deadline_extension"]]).items():
+            self.log.add(k, kind, "united_states", mask=mask, detail=progress, at_end=True)
+        back = us.consider_return(end, days, self.draws[:, self.draw_index["mediator_return"]])
+        self.log.add(k, "mediator_returned", "united_states", mask=back, detail=progress, at_end=True)
 
-    def _mediated_round(self, t: int, where: np.ndarray) -> None:
-        """The mediator moves its text and asks both parties whether they accept it."""
+    def _abandon_for_value(self, k: int, start: float, end: float) -> None:
+        """A side abandons an agreement whose terms now lie outside what it would accept.
+
+        Its bounds move with its value of no deal (battlefield, costs, pressure, aid): when
+        fighting on is worth more than the deal, the agreed terms fall outside them.
+        """
+        if not (self.agreement > 0).any():
+            return
+        settled = self.agreed_issues_mask()
+        terms = np.where(settled, self.terms, 0.5)
+        ukraine_out = (settled & (terms > self.ukraine.bounds(terms) + 1e-9)).any(axis=1)
+        russia_out = (settled & (terms < self.russia.bounds(terms) - 1e-9)).any(axis=1)
+        quit_ = {"russia": russia_out, "ukraine": ukraine_out}
+        self._collapse(k, quit_, "value", start + _DECIDED_WITHIN_STEP * (end - start), end)
+
+    def _mediated_round(self, k: int, where: np.ndarray, now: float) -> None:
+        """The mediator moves its text and asks both parties whether they sign it."""
         us = self.united_states
         us.propose(self.russia, self.ukraine, where)
-        self.log.add(t, "proposal", "united_states", mask=where, detail=lambda i: [_terms_text(x) for x in us.text[i]])
-        self._try_agreement(t, us.text, where, np.ones(len(ISSUES), dtype=bool), "mediated")
+        self.log.add(k, "proposal", "united_states", mask=where, detail=lambda i: [_terms_text(x) for x in us.text[i]])
+        self._try_agreement(k, us.text, where, np.ones(len(ISSUES), dtype=bool), "mediated", now)
 
-    def _bilateral_round(self, t: int) -> None:
-        """Direct talks: the middle of the two positions on the agenda's issues."""
+    def _bilateral_round(self, k: int, where: np.ndarray, now: float) -> None:
+        """Direct talks: the middle of what each side would sign, on the agenda's issues."""
         text = self.united_states.text.copy()
-        middle = negotiation.mediator_target(self.ukraine.bounds(text), self.russia.bounds(text))
+        middle = negotiation.mediator_target(self.ukraine.signing_bounds(text), self.russia.signing_bounds(text))
         text[:, self.bilateral_issues] = middle[:, self.bilateral_issues]
-        self._try_agreement(t, text, self.bilateral_open, self.bilateral_issues, "bilateral")
+        self._try_agreement(k, text, where, self.bilateral_issues, "bilateral", now)
 
-    def _try_agreement(self, t: int, text: np.ndarray, where: np.ndarray, allowed: np.ndarray, track: str) -> None:
-        acceptable = negotiation.in_zone(text, self.ukraine.bounds(text), self.russia.bounds(text))
-        settlement_ok = (self.ukraine.utility(text) >= self.ukraine.no_deal_value) & (
-            self.russia.utility(text) >= self.russia.no_deal_value
+    def _try_agreement(
+        self, k: int, text: np.ndarray, where: np.ndarray, allowed: np.ndarray, track: str, now: float
+    ) -> None:
+        ua, ru = self.ukraine, self.russia
+        acceptable = negotiation.in_zone(text, ua.signing_bounds(text), ru.signing_bounds(text))
+        settlement_ok = (ua.utility(text) >= ua.no_deal_value + ua.margin()) & (
+            ru.utility(text) >= ru.no_deal_value + ru.margin()
         )
         level = negotiation.best_package(acceptable, settlement_ok, allowed)
-        new = where & (level > self.agreement) & (self.talks_resume <= t + 1)
+        new = where & (level > self.agreement) & (self.talks_resume <= now + 1e-9)
         if not new.any():
             return
         issues = negotiation.SETTLED[level]
         self.terms = np.where(new[:, None] & issues, text, self.terms)
         self.agreement = np.where(new, level, self.agreement).astype(np.int8)
+        self.agreement_since = np.where(new, now, self.agreement_since)
         self.best_agreement = np.maximum(self.best_agreement, self.agreement)
-        self.agreement_end = np.where(new, t + 1 + self.ceasefire_ticks, self.agreement_end)
-        self.agreement_fire_ticks = np.where(new, 0, self.agreement_fire_ticks)
-        self.first_agreement_day = np.where(
-            new & np.isnan(self.first_agreement_day), self.day_of(t + 1), self.first_agreement_day
+        self.agreement_end = np.where(
+            new & (level == negotiation.CEASEFIRE_DEAL), now + self.ceasefire_hours, np.where(new, np.inf, self.agreement_end)
         )
-        self.log.add(t, "agreement", track, mask=new, detail=_LEVELS[self.agreement], at_end=True)
+        self.first_agreement_day = np.where(new & np.isnan(self.first_agreement_day), now / 24.0, self.first_agreement_day)
+        self.log.add(k, "agreement", track, mask=new, detail=_LEVELS[self.agreement], at_end=True)
 
     def release(self) -> None:
         """Let this finished model be garbage-collected.
@@ -447,8 +555,12 @@ class CeasefireModel(mesa.Model):
         """One row per replicate: outcome class, dates (NaN when censored), harm, terms."""
         return outcome_table(self)
 
+    def parameters(self) -> pd.DataFrame:
+        """One row per replicate: the values drawn from priors or given per replicate."""
+        return parameter_table(self)
+
     def timeline(self) -> pd.DataFrame:
-        """One row per (replicate, tick) for the first ``keep_timelines`` replicates."""
+        """One row per (replicate, step) for the first ``keep_timelines`` replicates."""
         return self.recorder.frame()
 
     def events(self) -> pd.DataFrame:
@@ -469,23 +581,74 @@ def _replicate_ids(replicates: int | Sequence[int]) -> np.ndarray:
     return ids
 
 
-_CLASS_NAMES = np.array(["", "military", "civilian", "military and civilian"], dtype=object)
+# --- texts for the event log, computed only for the logged replicates -----------------
 
 
-def _classes_text(where: np.ndarray):
-    """Log text for rows of (R, 2) bool: 'military', 'civilian' or 'military and civilian'.
+def _violation_text(ordered: np.ndarray, incidents: np.ndarray, answers: np.ndarray):
+    def text(rows: np.ndarray) -> list[str]:
+        out = []
+        for i in rows:
+            parts = []
+            if ordered[i, 0] or ordered[i, 1]:
+                classes = " and ".join(c for c, on in zip(("military", "civilian"), ordered[i], strict=True) if on)
+                parts.append(f"ordered fire ({classes})")
+            if incidents[i]:
+                parts.append(f"{incidents[i]} unordered incident{_plural(incidents[i])}")
+            if answers[i]:
+                parts.append(f"{answers[i]} local answer{_plural(answers[i])}")
+            out.append(", ".join(parts))
+        return out
 
-    Returned as a function of the logged rows, so that nothing is formatted for
-    replicates whose events are not kept.
-    """
-    return lambda rows: _CLASS_NAMES[where[rows, 0].astype(int) + 2 * where[rows, 1].astype(int)]
+    return text
 
 
-def _violation_text(fired: np.ndarray, ordered: np.ndarray):
-    """Log text for violations: the classes hit, and whether the fire was ordered."""
-    classes = _classes_text(fired)
-    how = np.array([" (unordered incident)", " (ordered)"], dtype=object)
-    return lambda rows: classes(rows) + how[military.any_class(ordered)[rows].astype(int)]
+def _accusation_text(counts: Mapping[str, np.ndarray]):
+    perceived, cleared = counts["perceived"], counts["cleared"]
+
+    def text(rows: np.ndarray) -> list[str]:
+        out = []
+        for i in rows:
+            words = f"{perceived[i]} violation{_plural(perceived[i])} seen"
+            if cleared[i]:
+                words += f", {cleared[i]} cleared up by the monitor"
+            out.append(words)
+        return out
+
+    return text
+
+
+def _count_text(counts: np.ndarray):
+    return lambda rows: [f"{n} local answer{_plural(n)} in defence" for n in counts[rows]]
+
+
+def _abandon_text(model: CeasefireModel, quit_: Mapping[str, np.ndarray], reason: str):
+    """Why each side quit: its counted violations against its tolerance, or the value of fighting on."""
+    sides = {b.side: b for b in model.belligerents}
+    grievance = {s: b.grievance_peak.copy() for s, b in sides.items()}
+    tolerance = {s: b.tolerance_now().copy() for s, b in sides.items()}
+
+    def text(rows: np.ndarray) -> list[str]:
+        out = []
+        for i in rows:
+            parts = []
+            for side in SIDES:
+                if not quit_[side][i]:
+                    continue
+                if reason == "violations":
+                    parts.append(
+                        f"{side}: {grievance[side][i]:.1f} recent violations counted, "
+                        f"more than it tolerates ({tolerance[side][i]:.1f})"
+                    )
+                else:
+                    parts.append(f"{side}: fighting on is now worth more to it than the agreed terms")
+            out.append("; ".join(parts))
+        return out
+
+    return text
+
+
+def _plural(n: int) -> str:
+    return "s" if n > 1 else ""
 
 
 def _terms_text(terms: np.ndarray) -> str:

@@ -76,12 +76,18 @@ def utility_ukraine(terms: np.ndarray, weights: np.ndarray, offset: float, capac
     value = 1.0 - terms
     g = effective_guarantee(terms, capacity)
     value[:, NEUTRALITY] = 1.0 - terms[:, NEUTRALITY] * (1.0 - offset * g)
-    return value @ weights / weights.sum()
+    return _weighted(value, weights)
 
 
 def utility_russia(terms: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """(R,) Russia's weighted utility of ``terms`` in [0, 1]."""
-    return terms @ weights / weights.sum()
+    return _weighted(terms, weights)
+
+
+def _weighted(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """(R,) weighted mean of (R, 6) values; ``weights`` (6,) or one row per replicate (R, 6)."""
+    weights = np.broadcast_to(weights, values.shape)
+    return (values * weights).sum(axis=1) / weights.sum(axis=1)
 
 
 def mediator_target(bound_ukraine: np.ndarray, position_russia: np.ndarray) -> np.ndarray:

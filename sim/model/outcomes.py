@@ -1,4 +1,4 @@
-"""Outcome classes of a replicate at the horizon, and summaries of many replicates."""
+"""Outcome classes of a replicate, judged over a window before the horizon, and their shares."""
 
 from __future__ import annotations
 
@@ -20,39 +20,68 @@ OUTCOMES = (
     "settlement",
     "ceasefire_holding",
     "partial_ceasefire",
+    "recent_agreement",
     "ceasefire_collapsed",
     "mediator_walked_away",
     "no_agreement",
 )
 
+#: One line each, for summaries a student can read.
+OUTCOME_MEANINGS = {
+    "settlement": "a settlement of every issue, in force for at least hold_days",
+    "ceasefire_holding": "a ceasefire agreement, in force for at least hold_days",
+    "partial_ceasefire": "a halt on strikes against civilian targets only, in force for at least hold_days",
+    "recent_agreement": "an agreement in force, but signed within the last hold_days: too new to say it holds",
+    "ceasefire_collapsed": "nothing in force: an agreement was signed and then abandoned",
+    "mediator_walked_away": "nothing signed that held, and the U.S. has stepped back from the talks",
+    "no_agreement": "stalemate: talks go on with the U.S. engaged, nothing is signed, fighting continues",
+}
 
-def classify(agreement: np.ndarray, collapses: np.ndarray, engaged: np.ndarray) -> np.ndarray:
-    """(R,) outcome names from the agreement in force, past collapses and the mediator.
 
-    An agreement in force at the horizon wins (settlement > ceasefire > partial); else a
-    collapse of an earlier agreement; else the mediator's walk-away; else no agreement.
+def classify(
+    agreement: np.ndarray,
+    days_in_force: np.ndarray,
+    collapses: np.ndarray,
+    engaged: np.ndarray,
+    hold_days: float | np.ndarray,
+) -> np.ndarray:
+    """(R,) outcome names over the window of the last ``hold_days`` before the horizon.
+
+    An agreement in force counts as holding only once it has been in force for
+    ``hold_days``; a younger one is ``recent_agreement``. Without one in force: a collapse
+    of an earlier agreement; else the mediator stepped back at the horizon; else stalemate.
     """
     out = np.full(len(agreement), "no_agreement", dtype=object)
     out[~engaged] = "mediator_walked_away"
     out[collapses > 0] = "ceasefire_collapsed"
-    out[agreement == PARTIAL] = "partial_ceasefire"
-    out[agreement == CEASEFIRE_DEAL] = "ceasefire_holding"
-    out[agreement == SETTLEMENT] = "settlement"
+    held = days_in_force >= np.asarray(hold_days) - 1e-9
+    out[(agreement > 0) & ~held] = "recent_agreement"
+    out[(agreement == PARTIAL) & held] = "partial_ceasefire"
+    out[(agreement == CEASEFIRE_DEAL) & held] = "ceasefire_holding"
+    out[(agreement == SETTLEMENT) & held] = "settlement"
     return out
 
 
 def outcome_table(model: CeasefireModel) -> pd.DataFrame:
     """One row per replicate, the columns of ``outcomes.csv`` (dates NaN when censored)."""
     m, us = model, model.united_states
+    horizon_days = m.clock.horizon_hours / 24.0
+    in_force = np.where(m.agreement > 0, horizon_days - m.agreement_since / 24.0, np.nan)
     columns = {
         "replicate": m.replicate_ids,
-        "outcome": classify(m.agreement, m.collapses, us.engaged),
+        "outcome": classify(m.agreement, np.nan_to_num(in_force, nan=0.0), m.collapses, us.engaged, m.hold_days),
         "day_first_truce": m.first_truce_day,
         "day_first_agreement": m.first_agreement_day,
         "day_walk_away": us.walk_day,
         "day_collapse": m.first_collapse_day,
+        "days_in_force": in_force,
+        "collapse_reason": m.collapse_reason.astype(str),
+        "collapsed_by": m.collapsed_by.astype(str),
+        "collapses": m.collapses,
         "truce_hours_held": m.first_truce_hours,
         "deadline_extensions": us.extensions,
+        "mediator_step_backs": us.step_backs,
+        "mediator_returns": us.returns,
         "civilian_harm_ukraine": m.harm["ukraine"],
         "civilian_harm_russia": m.harm["russia"],
         "strikes_russia": m.russia.strike_days,
@@ -61,6 +90,9 @@ def outcome_table(model: CeasefireModel) -> pd.DataFrame:
         "accusations_by_ukraine": m.ukraine.accusations,
         "truce_accusations_by_russia": m.russia.truce_accusations,
         "truce_accusations_by_ukraine": m.ukraine.truce_accusations,
+        "cleared_by_monitor": m.russia.cleared + m.ukraine.cleared,
+        "trust_russia": m.russia.trust,
+        "trust_ukraine": m.ukraine.trust,
     }
     for i, issue in enumerate(ISSUES):
         columns[f"terms_{issue}"] = m.terms[:, i]

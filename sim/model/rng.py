@@ -71,6 +71,16 @@ class Streams:
             bits = _mix(self._keys ^ salt)
         return (bits >> _S11).astype(np.float64) * _TO_UNIT
 
+    def uniform_rows(self, tick: int, purpose: str, rows: np.ndarray) -> np.ndarray:
+        """(len(rows),) the draws of ``uniform(tick, purpose)`` at positions ``rows`` only.
+
+        Equal to ``uniform(tick, purpose)[rows]``, at the cost of the rows asked for.
+        """
+        with np.errstate(over="ignore"):
+            salt = _mix(self._purpose_key(purpose) ^ np.uint64(tick) * _M2)
+            bits = _mix(self._keys[rows] ^ salt)
+        return (bits >> _S11).astype(np.float64) * _TO_UNIT
+
     def uniforms(self, tick: int, purposes: tuple[str, ...]) -> np.ndarray:
         """(R, n) float64 in [0, 1): one column per purpose, all drawn in one pass.
 

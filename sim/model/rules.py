@@ -1,17 +1,18 @@
-"""Response rules: what a belligerent intends to fire, given what it perceived.
+"""Response rules: how a belligerent fights, answers perceived violations, and resumes.
 
 Each rule is one small class, in the manner of the Axelrod library's strategies: a
-docstring naming its source, a ``classifier`` describing it, and one vectorised method.
-A rule sees three (R, 2) arrays over replicates x target classes (military, civilian):
+docstring naming its source, a ``classifier`` describing it, and what it decides. A rule
+is a policy, not a tick-by-tick copy of the other side's fire:
 
-* ``base``: the side's own intended intensity when it is free to fight;
-* ``mirror``: ``mirror_gain`` x the largest intensity it perceived from the other side in
-  its memory (the last ``lag_ticks`` ticks);
-* ``answer``: the same, counting only perceived *violations* it chose to answer (each
-  violation is left unanswered with probability ``forgiveness``);
+* ``fighting(base, gain, answer_civilian)``: the (R, 2) intensity (military, civilian) the
+  side fires at when it is not holding fire under a commitment;
+* ``answers_violations``: whether a perceived violation of a commitment draws local
+  return fire "in defence" (each one left unanswered with probability ``forgiveness``);
+* ``waits_for_other``: whether, when a commitment ends, the side resumes fire only one
+  answer lag after the other side does (ceasefire met with ceasefire), rather than at once.
 
-and ``committed`` (R, 2) bool: whether the side has promised to hold fire in that class
-(its own truce, a truce it reciprocated, or an agreement).
+Joining a truce the other side declares is a decision every rule takes, with the
+probability ``response.join_truce``.
 """
 
 from __future__ import annotations
@@ -22,60 +23,65 @@ __all__ = ["RULES", "ResponseRule", "Symmetric", "Retaliatory", "Fixed"]
 
 
 class ResponseRule:
-    """Base class: ``intend`` returns the (R, 2) intended intensity in [0, 1]."""
+    """Base class of the response rules."""
 
     name = ""
     classifier: dict = {}
-    reciprocates_truces = False
+    answers_violations = False
+    waits_for_other = False
 
-    def intend(self, base: np.ndarray, mirror: np.ndarray, answer: np.ndarray, committed: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
+    def fighting(self, base: np.ndarray, gain: np.ndarray | float, answer_civilian: bool) -> np.ndarray:
+        """(R, 2) intensity when not holding fire: by default the side's own ``strikes``."""
+        return base
 
 
 class Symmetric(ResponseRule):
-    """Ceasefire met with ceasefire, strikes met with strikes of the same class and size.
+    """Ceasefire met with ceasefire; strikes met with strikes on military targets, in defence.
 
-    Ukraine's stated rule of April 2025 (source article: forces ordered to mirror the
-    Russian army's actions). Outside commitments it is tit-for-tat on intensities (Axelrod
-    1984); under a truce it answers perceived violations, forgiving each with probability
-    ``forgiveness``: generous tit-for-tat (Nowak & Sigmund 1992, Nature 355:250).
-    It reciprocates a truce the other side declares.
+    Ukraine's stated policy of April 2025 (source article: forces ordered to mirror the
+    Russian army; "ceasefire will be met with ceasefire, and Russian strikes will be met
+    with our own in defence"). Policy-level mirroring: the side holds fire while the other
+    holds, resumes one answer lag after the other resumes, and fights military targets at
+    its own intensity times ``mirror_gain``. It answers in the civilian class only if
+    ``answer_civilian`` is true (off for Ukraine, which proposes to stop strikes on
+    civilian targets). Perceived violations draw local return fire, each forgiven with
+    probability ``forgiveness``: generous tit-for-tat (Axelrod 1984; Nowak & Sigmund 1992,
+    Nature 355:250).
     """
 
     name = "symmetric"
-    classifier = {"memory_depth": "lag_ticks", "stochastic": True, "reciprocates_truces": True}
-    reciprocates_truces = True
+    classifier = {"mirrors_policy": True, "answers_violations": True, "civilian_class": "optional", "stochastic": True}
+    answers_violations = True
+    waits_for_other = True
 
-    def intend(self, base, mirror, answer, committed):
-        return np.where(committed, answer, mirror)
+    def fighting(self, base, gain, answer_civilian):
+        out = np.empty_like(base)
+        out[:, 0] = base[:, 0] * gain
+        out[:, 1] = base[:, 1] * gain if answer_civilian else 0.0
+        return np.clip(out, 0.0, 1.0)
 
 
 class Retaliatory(ResponseRule):
-    """Fights at its own intensity; under a truce, answers perceived violations in kind.
+    """Fights at its own intensity; under a commitment, answers perceived violations in kind.
 
-    An assumption for Russia: the source states no response rule for it. This is a
-    grim-trigger-like reply bounded to the memory window (Axelrod 1984), with forgiveness.
-    It does not join a truce the other side declares.
+    An assumption for Russia: the source states no response rule for it (it resumed
+    fighting after its truce). Local return fire to perceived violations, each forgiven
+    with probability ``forgiveness`` (Axelrod 1984); it resumes at once when a commitment ends.
     """
 
     name = "retaliatory"
-    classifier = {"memory_depth": "lag_ticks", "stochastic": True, "reciprocates_truces": False}
-
-    def intend(self, base, mirror, answer, committed):
-        return np.where(committed, answer, base)
+    classifier = {"mirrors_policy": False, "answers_violations": True, "civilian_class": "own", "stochastic": True}
+    answers_violations = True
 
 
 class Fixed(ResponseRule):
     """Fights at its own intensity; holds fire when committed; never answers violations.
 
-    The no-response baseline ("always cooperate" under a truce, Axelrod 1984).
+    The no-response baseline ("always cooperate" under a commitment, Axelrod 1984).
     """
 
     name = "fixed"
-    classifier = {"memory_depth": 0, "stochastic": False, "reciprocates_truces": False}
-
-    def intend(self, base, mirror, answer, committed):
-        return np.where(committed, 0.0, base)
+    classifier = {"mirrors_policy": False, "answers_violations": False, "civilian_class": "own", "stochastic": False}
 
 
 RULES: dict[str, type[ResponseRule]] = {r.name: r for r in (Symmetric, Retaliatory, Fixed)}

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 
 class TimelineRecorder:
-    """Collects, after every tick, the state of replicates ``0..keep-1`` (positions in the batch)."""
+    """Collects, after every step, the state of replicates ``0..keep-1`` (positions in the batch)."""
 
     def __init__(self, model: CeasefireModel, keep: int) -> None:
         self.model = model
@@ -35,6 +35,7 @@ class TimelineRecorder:
         self._put("replicate", m.replicate_ids)
         self._put("tick", np.full(k, tick))
         self._put("day", np.full(k, m.day_of(tick)))
+        self._put("hours", np.full(k, m.dt_hours))
         for b in (m.russia, m.ukraine):
             for c, cls in enumerate(TARGET_CLASSES):
                 self._put(f"fire_{b.side}_{cls}", b.fire[:, c])
@@ -51,10 +52,14 @@ class TimelineRecorder:
                 self._put(f"position_{b.side}_{issue}", b.position[:, i])
         for i, issue in enumerate(ISSUES):
             self._put(f"text_{issue}", us.text[:, i])
-        gap = gaps(m.ukraine.bounds(us.text), m.russia.bounds(us.text))[:k].sum(axis=1)
+        for b in (m.russia, m.ukraine):
+            self._put(f"grievance_{b.side}", b.grievance)
+            self._put(f"tolerance_{b.side}", b.tolerance_now())
+            self._put(f"trust_{b.side}", b.trust)
+        gap = gaps(m.ukraine.signing_bounds(us.text), m.russia.signing_bounds(us.text))[:k].sum(axis=1)
         self._put("gap", gap)
         self._put("progress", us.progress)
-        left = (us.deadline_tick[:k] - (tick + 1)) * m.tick_days
+        left = (us.deadline_at[:k] - m.clock.edges[tick + 1]) / 24.0
         self._put("days_to_deadline", np.where(us.engaged[:k] & ~us.deadline_met[:k], left, np.nan))
         self._put("mediator_engaged", us.engaged)
         self._put("battle_balance", m.balance)

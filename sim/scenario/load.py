@@ -19,6 +19,7 @@ from typing import Any
 
 from sim.errors import ScenarioError
 
+from .priors import PRIOR_KINDS, Prior
 from .schema import SCHEMA
 from .validate import check_scenario, unknown_key
 
@@ -160,11 +161,16 @@ def _read_with_parents(path: Path, chain: tuple[Path, ...]) -> tuple[dict, dict[
 def _merge(parent: dict, child: dict) -> dict:
     out = copy.deepcopy(parent)
     for key, value in child.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
+        if isinstance(value, dict) and isinstance(out.get(key), dict) and not _is_prior(value):
             out[key] = _merge(out[key], value)
         else:
             out[key] = copy.deepcopy(value)
     return out
+
+
+def _is_prior(value: dict) -> bool:
+    """A prior table (``{ uniform = [...] }``) replaces the parent's value whole, like a number."""
+    return len(value) == 1 and next(iter(value)) in PRIOR_KINDS
 
 
 def _leaf_paths(tree: dict, prefix: str = "") -> list[str]:
@@ -226,4 +232,6 @@ def _plain(value: Any) -> Any:
         return [_plain(v) for v in value]
     if isinstance(value, (dt.datetime, dt.date)):
         return value.isoformat()
+    if isinstance(value, Prior):
+        return value.to_plain()
     return value

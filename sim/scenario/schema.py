@@ -31,7 +31,8 @@ class Field:
 
     ``kind`` is one of ``float``, ``int``, ``bool``, ``str``, ``datetime``, ``str_list``.
     ``required`` fields must be present once inheritance is resolved; the others take
-    ``default``.
+    ``default``. A ``float`` field with ``prior`` may hold a prior instead of a number
+    (:mod:`sim.scenario.priors`): a range drawn per replicate.
     """
 
     kind: str
@@ -41,6 +42,7 @@ class Field:
     choices: tuple[str, ...] | None = None
     required: bool = True
     default: object = None
+    prior: bool = True
 
     def allowed(self) -> str:
         """Human words for what this field accepts, for error messages."""
@@ -62,8 +64,8 @@ class Field:
         return words
 
 
-def _prob(doc: str) -> Field:
-    return Field("float", doc, 0.0, 1.0)
+def _prob(doc: str, prior: bool = True) -> Field:
+    return Field("float", doc, 0.0, 1.0, prior=prior)
 
 
 def _issues(doc: str, low: float = 0.0, high: float = 1.0) -> dict[str, Field]:
@@ -72,29 +74,43 @@ def _issues(doc: str, low: float = 0.0, high: float = 1.0) -> dict[str, Field]:
 
 def _belligerent(ukraine: bool) -> dict:
     table = {
-        "incident_rate": _prob("per-tick probability of unordered local fire"),
+        "incidents_per_day": Field("float", "unordered local strikes per day (each one strike event)", 0.0, 1000.0),
         "strikes": {
-            "military": _prob("intended intensity against military targets when fighting"),
-            "civilian": _prob("intended intensity against civilian and energy targets"),
+            "military": _prob("intensity against military targets when fighting (share of full scale)"),
+            "civilian": _prob("intensity against civilian and energy targets when fighting"),
         },
         "response": {
             "rule": Field("str", "response rule", choices=RESPONSE_RULES),
-            "lag_ticks": Field("int", "ticks of perceived history the rule answers", 1, 28),
-            "mirror_gain": Field("float", "answer intensity per perceived intensity", 0.0, 3.0),
-            "forgiveness": _prob("probability of not answering a perceived violation"),
+            "mirror_gain": Field("float", "own intensity times this when fighting under the symmetric rule", 0.0, 3.0),
+            "forgiveness": _prob("probability of leaving a perceived violation unanswered"),
+            "answer_lag_hours": Field("float", "hours from perceiving a violation to acting on it", 0.0, 240.0),
+            "join_truce": _prob("probability of joining a truce the other side declares"),
+            "answer_civilian": Field(
+                "bool", "symmetric rule: also fight in the civilian class", required=False, default=False
+            ),
         },
         "perception": {
-            "false_alarm": _prob("probability of perceiving a strike where none happened"),
+            "false_alarms_per_day": Field(
+                "float", "strikes perceived per day under a commitment that never happened", 0.0, 1000.0
+            ),
             "miss": _prob("probability of missing a strike that happened"),
+        },
+        "commitment": {
+            "tolerance": Field("float", "recent counted violations tolerated before abandoning a commitment", 0.0, 1e6),
+            "memory_hours": Field("float", "time scale of 'recent' for counted violations", 1.0, 8760.0),
+            "trust": _prob("trust in the other side at the start"),
+            "trust_loss": _prob("share of trust lost per counted violation"),
+            "collapse_trust_loss": _prob("share of trust lost when an agreement collapses"),
+            "trust_recovery_per_day": Field("float", "rate at which trust returns to its start", 0.0, 100.0),
+            "distrust_premium": Field(
+                "float", "how far inside its bounds a text must be to sign, at zero trust", 0.0, 1.0
+            ),
         },
         "concession": {
             "beta": Field("float", "Faratin et al. (1998) concession exponent", 0.01, 100.0),
-            "deadline_days": Field("float", "the party's own perceived deadline", 0.25, 3650.0),
+            "deadline_days": Field("float", "the party's own, private concession deadline (patience)", 0.25, 3650.0),
             "pressure_speedup": Field("float", "extra concession speed per unit pressure", 0.0, 10.0),
-            "cost_speedup": Field("float", "extra concession speed per strike-day of war cost", 0.0, 10.0),
-            "patience_spread": Field(
-                "float", "private patience: deadline_days times exp(+/- this), per replicate", 0.0, 3.0
-            ),
+            "cost_speedup": Field("float", "extra concession speed per unit of war-cost rate", 0.0, 10.0),
         },
         "opening": _issues("stated opening position"),
         "limit": _issues("furthest position the party can be brought to"),
@@ -118,16 +134,18 @@ SCHEMA: dict = {
     "name": Field("str", "short name of the scenario", required=False, default=""),
     "description": Field("str", "one line shown by `ceasefire scenarios`", required=False, default=""),
     "clock": {
-        "start": Field("datetime", "calendar time of tick 0"),
-        "tick_hours": Field("int", "hours per tick (divides 24)", 1, 24, required=False, default=6),
+        "start": Field("datetime", "calendar time of hour 0"),
+        "tick_hours": Field("int", "resolution: hours per step (divides 24)", 1, 24, required=False, default=6),
         "horizon_days": Field("int", "days simulated", 1, 3650),
     },
     "military": {
-        "incident_size": Field("float", "intensity of one unordered incident", 0.0, 1.0),
-        "collapse_ticks": Field("int", "ticks of ordered fire under a commitment that void it", 1, 1000),
+        "strike_events_per_hour": Field(
+            "float", "strikes the other side can perceive per hour at full intensity", 0.01, 1000.0
+        ),
         "battle_drift": Field("float", "battlefield shift per strike-day of net military intensity", 0.0, 1.0),
-        "battle_noise": Field("float", "battlefield noise per sqrt(day)", 0.0, 1.0),
+        "battle_noise": Field("float", "battlefield noise per square-root day", 0.0, 1.0),
         "learning": Field("float", "decay of optimism per strike-day of fighting", 0.0, 10.0),
+        "clear_hours": Field("float", "hours a full monitoring mission takes to clear up an incident", 0.01, 8760.0),
     },
     "negotiation": {
         "enabled": Field("bool", "false: the military layer alone"),
@@ -137,37 +155,66 @@ SCHEMA: dict = {
         "retry_days": Field("float", "days after a collapse before a new agreement can be signed", 0.0, 3650.0),
         "bilateral_round_days": Field("float", "days between direct rounds", 0.25, 365.0),
     },
+    "outcomes": {
+        "hold_days": Field(
+            "float", "days an agreement must have been in force at the horizon to count as holding", 0.0, 3650.0,
+            required=False, default=7.0, prior=False,
+        ),
+    },
     "actors": {
         "russia": _belligerent(ukraine=False),
         "ukraine": _belligerent(ukraine=True),
         "united_states": {
             "deadline_days": Field("float", "days from the start to the walk-away deadline", 0.0, 36500.0),
-            "extension_probability": _prob("probability of extending instead of walking away"),
+            "extension_probability": _prob("probability of extending instead of stepping back"),
             "extension_days": Field("float", "days added by an extension", 0.25, 3650.0),
+            "review_days": Field("float", "days from a met deadline to the next review of progress", 0.25, 3650.0),
             "required_progress": _prob("share of the initial gap closed that counts as progress"),
+            "violation_weight": Field("float", "discount on progress per recent public accusation", 0.0, 10.0),
+            "accusation_memory_days": Field("float", "time scale of 'recent' for accusations", 0.01, 365.0),
             "pressure": Field("float", "pressure on both parties while engaged", 0.0, 10.0),
             "deadline_urgency": Field(
                 "float", "extra pressure as the deadline nears, times its credibility", 0.0, 10.0
             ),
+            "step_back_pressure": _prob("share of its pressure kept after stepping back"),
+            "return_per_day": Field("float", "rate of coming back after stepping back", 0.0, 100.0),
             "aid": Field("float", "U.S. share of Ukraine's foreign aid", 0.0, 1.0),
-            "aid_cut": _prob("share of U.S. aid cut on walking away"),
+            "aid_cut": _prob("share of U.S. aid held back while stepped back"),
+            "monitoring": _prob("strength of a U.S. monitoring role under an agreement, while engaged"),
         },
         "europe": {
             "aid": Field("float", "European share of Ukraine's foreign aid", 0.0, 1.0),
             "backfill": _prob("share of a U.S. aid cut that Europe replaces"),
             "guarantee_capacity": _prob("strongest security guarantee Europe can offer"),
             "sequencing_push": _prob("pull toward 'ceasefire first' at meetings Europe attends"),
+            "monitoring": _prob("strength of a European monitoring mission under an agreement"),
+            "reassurance": _prob("share of Ukraine's distrust premium that full guarantees remove"),
+            "deterrence": Field(
+                "float", "rise in Russia's tolerance before breaking a guaranteed agreement, per unit guarantee",
+                0.0, 100.0,
+            ),
         },
     },
 }
 
+#: Keys of version 1 that measured time in ticks or no longer exist: what replaced them.
+RETIRED: dict[str, str] = {
+    "incident_rate": "incidents_per_day (a rate per day: version 2 measures time in hours and days, not ticks)",
+    "false_alarm": "false_alarms_per_day (a rate per day: version 2 measures time in hours and days, not ticks)",
+    "lag_ticks": "answer_lag_hours (hours: version 2 measures time in hours and days, not ticks)",
+    "collapse_ticks": "nothing here: a commitment now ends when a side abandons it (actors.<side>.commitment.tolerance)",
+    "incident_size": "nothing here: an incident is one strike (military.strike_events_per_hour sets the scale)",
+    "patience_spread": "a prior on concession.deadline_days, e.g. deadline_days = { loguniform = [36, 99] }",
+}
+
+
 EVENT_SCHEMA: dict[str, dict[str, Field]] = {
     "truce": {
         "actor": Field("str", "who declares it", choices=BELLIGERENTS),
-        "hours": Field("float", "duration", 0.25, 24.0 * 3650),
-        "extension_probability": _prob("probability the declarer extends it at its end"),
+        "hours": Field("float", "duration", 0.25, 24.0 * 3650, prior=False),
+        "extension_probability": _prob("probability the declarer extends it at its end", prior=False),
         "extension_hours": Field(
-            "float", "hours added by an extension", 0.25, 24.0 * 3650, required=False, default=24.0
+            "float", "hours added by an extension", 0.25, 24.0 * 3650, required=False, default=24.0, prior=False
         ),
     },
     "meeting": {
@@ -192,3 +239,14 @@ EVENT_COMMON = {
 }
 
 PY_TYPES = {"float": (int, float), "int": (int,), "bool": (bool,), "str": (str,), "datetime": (dt.datetime,)}
+
+
+def scenario_fields(tree: dict | None = None, prefix: str = "") -> dict[str, Field]:
+    """Every settable key path of a scenario (events aside) and its schema field."""
+    out: dict[str, Field] = {}
+    for key, spec in (SCHEMA if tree is None else tree).items():
+        if isinstance(spec, dict):
+            out.update(scenario_fields(spec, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = spec
+    return out

@@ -15,7 +15,8 @@ from typing import Any
 
 from sim.errors import ScenarioError
 
-from .schema import EVENT_COMMON, EVENT_SCHEMA, PY_TYPES, SCHEMA, Field
+from .priors import PRIOR_KINDS, Prior
+from .schema import EVENT_COMMON, EVENT_SCHEMA, PY_TYPES, RETIRED, SCHEMA, Field
 
 __all__ = ["check_scenario", "unknown_key"]
 
@@ -35,7 +36,12 @@ def check_scenario(raw: dict, name: str, path: str, origin: Mapping[str, str]) -
 
 
 def unknown_key(source: str, path: str, key: str, table: Mapping) -> ScenarioError:
-    """The error for a key that ``table`` does not have, suggesting the nearest ones."""
+    """The error for a key that ``table`` does not have, suggesting the nearest ones.
+
+    A key of version 1 that no longer exists (most measured time in ticks) names its successor.
+    """
+    if key in RETIRED:
+        return ScenarioError(source, path, f"the retired key {key!r}", f"use {RETIRED[key]}")
     near = difflib.get_close_matches(key, list(table), n=3, cutoff=0.5)
     hint = f" (did you mean {', '.join(repr(n) for n in near)}?)" if near else ""
     keys = ", ".join(sorted(table)) or "none"
@@ -77,6 +83,8 @@ def _show(value: Any) -> str:
 
 
 def _check_value(value: Any, spec: Field, path: str, source: str) -> Any:
+    if isinstance(value, (dict, Prior)):
+        return _check_prior(value, spec, path, source)
     if spec.kind == "str_list":
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ScenarioError(source, path, _show(value), spec.allowed())
@@ -102,6 +110,45 @@ def _check_value(value: Any, spec: Field, path: str, source: str) -> Any:
     return value
 
 
+def _check_prior(value: dict | Prior, spec: Field, path: str, source: str) -> Prior:
+    """A prior table, e.g. ``{ uniform = [0.1, 0.5] }``: one kind, a non-empty range inside the field's."""
+    if spec.kind != "float" or not spec.prior:
+        raise ScenarioError(source, path, "a table", f"{spec.allowed()} (a single value here, not a prior)")
+    example = "{ uniform = [low, high] }, { loguniform = [low, high] } or { triangular = [low, mode, high] }"
+    allowed = f"a number, or a prior {example}, within {spec.allowed()}"
+    if isinstance(value, Prior):
+        value = value.to_plain()
+    if len(value) != 1 or next(iter(value)) not in PRIOR_KINDS:
+        raise ScenarioError(source, path, f"a table with keys {sorted(value)}", allowed)
+    kind, numbers = next(iter(value.items()))
+    count = PRIOR_KINDS[kind]
+    if (
+        not isinstance(numbers, list | tuple)
+        or len(numbers) != count
+        or not all(isinstance(v, int | float) and not isinstance(v, bool) and v == v for v in numbers)
+    ):
+        raise ScenarioError(source, f"{path}.{kind}", _show(numbers), f"a list of {count} numbers; {allowed}")
+    values = tuple(float(v) for v in numbers)
+    if not values[0] < values[-1]:
+        what = "an empty range" if values[0] == values[-1] else "an inverted range"
+        raise ScenarioError(source, f"{path}.{kind}", f"{list(numbers)} ({what})", f"low < high; {allowed}")
+    if kind == "triangular" and not values[0] <= values[1] <= values[2]:
+        raise ScenarioError(source, f"{path}.{kind}", f"{list(numbers)} (mode outside)", f"low <= mode <= high; {allowed}")
+    if kind == "loguniform" and values[0] <= 0:
+        raise ScenarioError(source, f"{path}.{kind}", f"{list(numbers)}", f"low > 0 for a log-uniform prior; {allowed}")
+    if (spec.low is not None and values[0] < spec.low) or (spec.high is not None and values[-1] > spec.high):
+        raise ScenarioError(source, f"{path}.{kind}", f"{list(numbers)}", f"a range within {spec.allowed()}")
+    return Prior(kind, values)
+
+
+def _lowest(value: float | Prior) -> float:
+    return value.low if isinstance(value, Prior) else value
+
+
+def _highest(value: float | Prior) -> float:
+    return value.high if isinstance(value, Prior) else value
+
+
 def _check_cross_fields(raw: dict, src) -> None:
     hours = raw["clock"]["tick_hours"]
     if 24 % hours:
@@ -112,16 +159,19 @@ def _check_cross_fields(raw: dict, src) -> None:
         actor = raw["actors"][side]
         for issue, opening in actor["opening"].items():
             limit = actor["limit"][issue]
-            if sign * (limit - opening) < 0:
+            # Every value a prior can draw must keep the limit on the right side of the opening.
+            worst = _lowest(limit) - _highest(opening) if sign > 0 else _lowest(opening) - _highest(limit)
+            if worst < 0:
                 path = f"actors.{side}.limit.{issue}"
                 bound = "at least" if sign > 0 else "at most"
+                where = _highest(opening) if sign > 0 else _lowest(opening)
                 raise ScenarioError(
                     src(path),
                     path,
-                    repr(limit),
-                    f"{bound} the opening position {opening:g} (concessions move toward the other side)",
+                    str(limit) if isinstance(limit, Prior) else repr(limit),
+                    f"{bound} the opening position {where:g} (concessions move toward the other side)",
                 )
-        if sum(actor["weights"].values()) <= 0:
+        if sum(_lowest(w) for w in actor["weights"].values()) <= 0:
             path = f"actors.{side}.weights"
             raise ScenarioError(src(path), path, "all weights zero", "weights with a positive sum")
 
