@@ -30,13 +30,14 @@ PACKAGED = {
     "noisy_front",
     "europe_guarantees",
     "no_mirror",
+    "monitored_ceasefire",
 }
 
 #: Overrides that switch off every source of noise on both fronts.
 NOISELESS = {
     f"actors__{side}__{key}": 0.0
     for side in ("russia", "ukraine")
-    for key in ("incident_rate", "perception__false_alarm", "perception__miss")
+    for key in ("incidents_per_day", "perception__false_alarms_per_day", "perception__miss")
 }
 
 
@@ -112,5 +113,14 @@ OUTCOME_COLUMNS = [
     "truce_accusations_by_russia",
     "truce_accusations_by_ukraine",
     "truce_hours_held",
+    "days_in_force",
+    "collapse_reason",
+    "collapsed_by",
+    "collapses",
+    "mediator_step_backs",
+    "mediator_returns",
+    "cleared_by_monitor",
+    "trust_russia",
+    "trust_ukraine",
     *(f"terms_{issue}" for issue in ISSUES),
 ]

@@ -281,17 +281,18 @@ class Belligerent(mesa.Agent):
         """(R,) counted violations in memory this side tolerates before it abandons."""
         return np.broadcast_to(np.asarray(self.tolerance, dtype=float), (self.model.n_replicates,))
 
-    def resume(self, where: np.ndarray, classes: np.ndarray, at: float | np.ndarray, own_decision: bool) -> None:
-        """Fight again in ``classes`` (R, 2) where a commitment ended at ``at`` (hours).
+    def resume(self, rows: np.ndarray, classes: np.ndarray, at: np.ndarray, own_decision: bool) -> None:
+        """Fight again in ``classes`` (len(rows), 2) where a commitment ended at hour ``at``.
 
         A side that waits for the other (policy-level mirroring) resumes one answer lag
         later, unless it is the one that decided to end the commitment.
         """
+        if rows.size == 0:
+            return
         when = np.asarray(at, dtype=float)
         if self.rule.waits_for_other and not own_decision:
-            when = when + np.asarray(self.lag_hours, dtype=float)
-        when = np.broadcast_to(when, where.shape)
-        self.resume_at = np.where(where[:, None] & classes, when[:, None], self.resume_at)
+            when = when + np.broadcast_to(np.asarray(self.lag_hours, dtype=float), self.resume_at.shape[:1])[rows]
+        self.resume_at[rows] = np.where(classes, when[:, None], self.resume_at[rows])
 
     # --- negotiation layer ---------------------------------------------------------
 

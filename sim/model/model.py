@@ -373,43 +373,50 @@ class CeasefireModel(mesa.Model):
     ) -> None:
         """End the truce and agreement in force where a side decided to abandon them.
 
-        The deciding side fires again from the next step; the other side resumes at once,
-        or one answer lag later if it waits for the other (policy-level mirroring). A broken
-        agreement costs both sides trust and pauses new agreements for ``retry_days``.
+        The deciding side fires again at once; the other side resumes at once, or one answer
+        lag later if it waits for the other (policy-level mirroring). A broken agreement
+        costs both sides trust and pauses new agreements for ``retry_days``. Works on the
+        collapsing replicates only: most steps of a large batch have few or none.
         """
         by = quit_["russia"] | quit_["ukraine"]
-        if not by.any():
+        rows = np.flatnonzero(by)
+        if rows.size == 0:
             return
-        who = np.where(quit_["russia"] & quit_["ukraine"], "both", np.where(quit_["russia"], "russia", "ukraine"))
+        when = np.broadcast_to(np.asarray(when, dtype=float), by.shape)
+        who = np.full(self.n_replicates, "", dtype=object)
+        who[rows] = np.where(
+            quit_["russia"][rows] & quit_["ukraine"][rows], "both", np.where(quit_["russia"][rows], "russia", "ukraine")
+        )
         truce = by & self.truce_on
         deal = by & (self.agreement > 0)
-        held = self.committed.copy()
-        self._unsay_after(k, by, quit_, when, end)
+        self._unsay_after(k, rows, quit_, when, end)
         for b in self.belligerents:
-            b.resume(by, held[:, b.index, :], when, own_decision=False)
-            b.resume(quit_[b.side], held[:, b.index, :], when, own_decision=True)
-            b.trust = np.where(deal, b.trust * (1.0 - b.params["commitment"]["collapse_trust_loss"]), b.trust)
-        hours = when - self.truce_start
-        self.first_truce_hours = np.where(truce & np.isnan(self.first_truce_hours), hours, self.first_truce_hours)
-        self.truce_on &= ~truce
-        self.truce_bound &= ~truce[:, None]
-        detail = _abandon_text(self, quit_, reason)
-        self.log.add(k, "abandoned", who.astype(object), mask=by, detail=detail, at_hours=when)
-        self.log.add(k, "truce_collapsed", who.astype(object), mask=truce, detail=reason, at_hours=when)
-        self.log.add(k, "collapse", who.astype(object), mask=deal, detail=_LEVELS[self.agreement], at_hours=when)
+            held = self.committed[rows, b.index, :]
+            b.resume(rows, held, when[rows], own_decision=False)
+            own = quit_[b.side][rows]
+            b.resume(rows[own], held[own], when[rows][own], own_decision=True)
+            loss = b.params["commitment"]["collapse_trust_loss"]
+            b.trust[deal] *= 1.0 - np.broadcast_to(loss, by.shape)[deal]
+        self.log.add(k, "abandoned", who, mask=by, detail=_abandon_text(self, quit_, reason), at_hours=when)
+        self.log.add(k, "truce_collapsed", who, mask=truce, detail=reason, at_hours=when)
+        self.log.add(k, "collapse", who, mask=deal, detail=_LEVELS[self.agreement], at_hours=when)
+        first_truce = truce & np.isnan(self.first_truce_hours)
+        self.first_truce_hours[first_truce] = (when - self.truce_start)[first_truce]
+        self.truce_on[truce] = False
+        self.truce_bound[truce] = False
         first = deal & np.isnan(self.first_collapse_day)
-        self.first_collapse_day = np.where(first, when / 24.0, self.first_collapse_day)
-        self.collapse_reason = np.where(first, reason, self.collapse_reason)
-        self.collapsed_by = np.where(first, who.astype(object), self.collapsed_by)
-        self.collapses += deal
-        self.talks_resume = np.where(deal, end + self.retry_hours, self.talks_resume)
-        self.agreement = np.where(deal, 0, self.agreement).astype(np.int8)
-        self.agreement_since = np.where(deal, np.nan, self.agreement_since)
-        self.agreement_end = np.where(deal, np.inf, self.agreement_end)
+        self.first_collapse_day[first] = when[first] / 24.0
+        self.collapse_reason[first] = reason
+        self.collapsed_by[first] = who[first]
+        self.collapses[deal] += 1
+        self.talks_resume[deal] = end + np.broadcast_to(self.retry_hours, by.shape)[deal]
+        self.agreement[deal] = 0
+        self.agreement_since[deal] = np.nan
+        self.agreement_end[deal] = np.inf
         self._update_commitments()
 
     def _unsay_after(
-        self, k: int, by: np.ndarray, quit_: Mapping[str, np.ndarray], when: float | np.ndarray, end: float
+        self, k: int, rows: np.ndarray, quit_: Mapping[str, np.ndarray], when: np.ndarray, end: float
     ) -> None:
         """Withdraw the accusations of this step that fell after the collapse at ``when``.
 
@@ -417,13 +424,15 @@ class CeasefireModel(mesa.Model):
         ended were not violations of it. The side that quit keeps at least the one that tipped it.
         """
         start = self.window[0]
-        after = np.clip((end - np.asarray(when, dtype=float)) / (end - start), 0.0, 1.0) * by
+        after = np.clip((end - when[rows]) / (end - start), 0.0, 1.0)
+        truce = self.truce_on[rows]
         for b in self.belligerents:
-            keep = quit_[b.side].astype(np.int64)
-            drop = binomial(self.streams.uniform(k, f"unsaid:{b.side}"), np.maximum(b.perceived - keep, 0), after)
-            b.accusations -= drop
-            b.truce_accusations -= drop * self.truce_on
-            b.perceived = b.perceived - drop
+            keep = quit_[b.side][rows].astype(np.int64)
+            u = self.streams.uniform_rows(k, f"unsaid:{b.side}", rows)
+            drop = binomial(u, np.maximum(b.perceived[rows] - keep, 0), after)
+            b.accusations[rows] -= drop
+            b.truce_accusations[rows] -= drop * truce
+            b.perceived[rows] -= drop
 
     def _end_truce(self, k: int, end: float) -> None:
         """A truce whose term is up is extended (by its declarer, with a probability) or lapses."""
@@ -437,12 +446,11 @@ class CeasefireModel(mesa.Model):
             k, "truce_extended", declarer, mask=extend, detail=lambda i: [f"{h:g} hours" for h in self.truce_extension_hours[i]], at_end=True
         )
         self.truce_end = np.where(extend, self.truce_end + self.truce_extension_hours, self.truce_end)
-        held = self.truce_bound.copy()
         for b in self.belligerents:
-            classes = np.broadcast_to(held[:, b.index, None], (self.n_replicates, 2))
             own = b.index == self.truce_declarer
-            b.resume(lapse & own, classes, self.truce_end, own_decision=True)
-            b.resume(lapse & ~own, classes, self.truce_end, own_decision=False)
+            for rows, decided in ((np.flatnonzero(lapse & own), True), (np.flatnonzero(lapse & ~own), False)):
+                classes = np.repeat(self.truce_bound[rows, b.index, None], 2, axis=1)
+                b.resume(rows, classes, self.truce_end[rows], own_decision=decided)
         hours = self.truce_end - self.truce_start
         self.first_truce_hours = np.where(lapse & np.isnan(self.first_truce_hours), hours, self.first_truce_hours)
         self.truce_on &= ~lapse
@@ -454,10 +462,11 @@ class CeasefireModel(mesa.Model):
         expire = (self.agreement == negotiation.CEASEFIRE_DEAL) & (self.agreement_end <= end + 1e-9)
         if not expire.any():
             return
-        classes = np.zeros((self.n_replicates, 2), dtype=bool)
+        rows = np.flatnonzero(expire)
+        classes = np.zeros((rows.size, 2), dtype=bool)
         classes[:, military.MILITARY] = True
         for b in self.belligerents:
-            b.resume(expire, classes, end, own_decision=False)
+            b.resume(rows, classes, np.full(rows.size, end), own_decision=False)
         self.agreement = np.where(expire, negotiation.PARTIAL, self.agreement).astype(np.int8)
         self.agreement_end = np.where(expire, np.inf, self.agreement_end)
         self.log.add(k, "ceasefire_expired", "", mask=expire, at_end=True)
