@@ -38,19 +38,30 @@ def test_the_model_is_a_mesa_model_whose_agents_are_the_four_actors():
     assert model.running
 
 
+#: Hours after the start of the baseline's scheduled times that are not on every grid: the
+#: meetings, statements and offer at 12:00 and the truce's start at 18:00 (its end, Monday
+#: 00:00, falls on every grid).
+BASELINE_TIMES = [12.0, 36.0, 66.0, 84.0, 108.0, 156.0]
+
+
 @pytest.mark.parametrize("tick_hours", [1, 2, 3, 4, 6, 8, 12, 24])
-def test_running_turns_false_at_the_horizon_after_exactly_horizon_days_times_24_over_tick_hours_steps(tick_hours):
+def test_running_turns_false_at_the_horizon_after_the_grid_steps_plus_one_per_scheduled_time_inside_a_step(
+    tick_hours,
+):
     horizon_days = 8
     model = CeasefireModel(
         "baseline", replicates=2, keep_timelines=0, clock__tick_hours=tick_hours, clock__horizon_days=horizon_days
     )
-    steps = 0
+    steps, hours = 0, 0.0
     while model.running:
         model.step()
         steps += 1
+        hours += model.dt_hours
         assert steps <= 10_000
-    assert steps == horizon_days * 24 // tick_hours
+    cuts = sum(1 for h in BASELINE_TIMES if h < horizon_days * 24 and h % tick_hours)
+    assert steps == horizon_days * 24 // tick_hours + cuts
     assert model.steps == steps
+    assert hours == pytest.approx(horizon_days * 24.0)
     assert model.time_of(model.tick) == BASELINE_START + dt.timedelta(days=horizon_days)
 
 
@@ -69,9 +80,13 @@ def test_the_datacollector_collects_model_level_reporters_every_step():
         assert column in df.columns
     shares = df[["truce_in_force", "agreement_in_force", "mediator_engaged"]].to_numpy()
     assert ((shares >= 0) & (shares <= 1)).all()
-    # Russia's truce is declared in every replicate; row 0 is collected at set-up, row t + 1 after tick t.
+    # Russia's truce is declared in every replicate; row 0 is collected at set-up, row t + 1 after step t.
     truce_tick = int((TRUCE_START - BASELINE_START) / dt.timedelta(hours=6))
-    assert df["truce_in_force"].iloc[truce_tick + 1] == 1.0
+    assert model.time_of(truce_tick) == TRUCE_START
+    # After its first step the truce is still in force exactly where it lasted longer than that step.
+    held = model.outcomes()["truce_hours_held"]
+    assert df["truce_in_force"].iloc[truce_tick + 1] == pytest.approx((held > 6).mean())
+    assert df["truce_in_force"].iloc[truce_tick + 1] > 0.5
     assert df["truce_in_force"].iloc[truce_tick] == 0.0
     assert df["truce_in_force"].iloc[0] == 0.0
     assert df["accusations"].is_monotonic_increasing
@@ -144,16 +159,24 @@ def test_different_seeds_give_different_runs():
 # --- behaviour of the baseline and its deadline ------------------------------------------
 
 
-def test_baseline_truce_is_declared_on_saturday_evening_in_every_replicate():
-    out = outcomes(replicates=500)
+@pytest.mark.parametrize("tick_hours", [1, 6, 8, 12, 24])
+def test_baseline_truce_is_declared_on_saturday_evening_in_every_replicate_whatever_the_tick(tick_hours):
+    out = outcomes(replicates=500, clock__tick_hours=tick_hours)
     assert (out["day_first_truce"] == (TRUCE_START - BASELINE_START) / dt.timedelta(days=1)).all()
 
 
-def test_baseline_both_sides_accuse_each_other_during_the_truce_in_most_replicates():
+def test_baseline_both_sides_accuse_each_other_during_the_truce_and_it_still_runs_its_term_in_most_replicates():
     out = outcomes(seed=6, replicates=3000)
     both = ((out["truce_accusations_by_russia"] > 0) & (out["truce_accusations_by_ukraine"] > 0)).sum()
     low, _ = wilson(both, len(out))
     assert low > 0.5
+    held = (out["truce_hours_held"] >= 30).sum()
+    low, _ = wilson(held, len(out))
+    assert low > 0.5
+    both_and_held = (
+        (out["truce_accusations_by_russia"] > 0) & (out["truce_accusations_by_ukraine"] > 0) & (out["truce_hours_held"] >= 30)
+    ).sum()
+    assert both_and_held > 0.25 * len(out)  # the Easter pattern: accusations without abandonment
 
 
 def test_baseline_truce_lapses_or_is_extended_or_collapses_in_every_replicate():
@@ -163,6 +186,12 @@ def test_baseline_truce_lapses_or_is_extended_or_collapses_in_every_replicate():
     assert set(ends["replicate"]) == set(range(100))
     kinds = set(ends["kind"])
     assert {"truce_ended", "truce_collapsed"} <= kinds  # both fates occur across 100 replicates
+    # Every collapse of the truce is a side's decision, logged with the side and its reason.
+    collapsed = ev[ev["kind"] == "truce_collapsed"]
+    decided = ev[ev["kind"] == "abandoned"]
+    assert set(collapsed["replicate"]) <= set(decided["replicate"])
+    assert collapsed["actor"].isin(["russia", "ukraine", "both"]).all()
+    assert decided["detail"].str.contains("more than it tolerates|worth more").all()
 
 
 def test_baseline_mediator_faces_its_deadline_on_day_10_in_every_replicate():
@@ -202,11 +231,13 @@ def test_an_impatient_mediator_walks_away_at_a_deadline_inside_the_horizon():
         actors__united_states__deadline_days=29,
         actors__united_states__required_progress=1.0,
         actors__united_states__extension_probability=0.0,
+        actors__united_states__return_per_day=0.0,
     ).run()
     us, walked = model.united_states, model.outcomes()["day_walk_away"]
     # Without full progress (every gap closed) it leaves exactly at day 29; it never extends.
     assert (walked.dropna() == 29).all() and walked.notna().sum() > 500
     np.testing.assert_array_equal(walked.notna().to_numpy(), ~us.deadline_met)
+    np.testing.assert_array_equal(walked.notna().to_numpy(), ~us.engaged)
     assert (us.extensions == 0).all()
 
 
@@ -219,7 +250,7 @@ def test_a_shorter_deadline_gives_more_walk_aways_than_the_baseline():
     assert short_low > base_high
 
 
-def test_walking_away_cuts_us_aid_and_europe_backfills_its_share():
+def test_stepping_back_holds_us_aid_europe_backfills_its_share_and_pressure_falls_to_its_remainder():
     s = load_scenario("baseline")
     model = CeasefireModel(
         s,
@@ -228,13 +259,48 @@ def test_walking_away_cuts_us_aid_and_europe_backfills_its_share():
         actors__united_states__deadline_days=1,
         actors__united_states__required_progress=1.0,
         actors__united_states__extension_probability=0.0,
+        actors__united_states__return_per_day=0.0,
+        actors__united_states__aid=0.6,
+        actors__europe__aid=0.3,
+        actors__united_states__aid_cut=0.7,
+        actors__europe__backfill=0.4,
+        actors__united_states__pressure=1.5,
+        actors__united_states__step_back_pressure=0.2,
     ).run()
-    us, eu = s.get("actors.united_states.aid"), s.get("actors.europe.aid")
-    cut, backfill = s.get("actors.united_states.aid_cut"), s.get("actors.europe.backfill")
     assert not model.united_states.engaged.any()
-    expected = us * (1 - cut) + eu + backfill * us * cut
-    np.testing.assert_allclose(model.support, expected)
-    assert (model.united_states.pressure(model.tick) == 0).all()
+    np.testing.assert_allclose(model.support, 0.6 * (1 - 0.7) + 0.3 + 0.4 * 0.6 * 0.7)
+    np.testing.assert_allclose(model.initial_support, 0.6 + 0.3)
+    np.testing.assert_allclose(model.united_states.pressure(model.clock.edges[model.tick]), 1.5 * 0.2)
+
+
+def test_a_mediator_that_stepped_back_returns_at_its_rate_with_a_fresh_deadline():
+    # Progress never suffices (required 1): it steps back at day 2 and then comes back at
+    # the rate return_per_day, so the share back within d days is 1 - exp(-r d) (a closed form).
+    rate, n = 0.25, 4000
+    model = CeasefireModel(
+        "baseline",
+        seed=4,
+        replicates=n,
+        keep_timelines=200,
+        actors__united_states__deadline_days=2,
+        actors__united_states__required_progress=1.0,
+        actors__united_states__extension_probability=0.0,
+        actors__united_states__return_per_day=rate,
+        clock__horizon_days=7,
+    ).run()
+    us = model.united_states
+    returned = (us.returns > 0).sum()
+    expected = 1 - np.exp(-rate * 5.0)
+    low, high = wilson(returned, n)
+    assert low < expected < high
+    ev = model.events()
+    back = ev[ev["kind"] == "mediator_returned"]
+    assert len(back) > 0
+    # Each return sets a new deadline deadline_days later, at which it faces the same choice.
+    for rid, t in back.groupby("replicate")["time"].first().items():
+        later = ev[(ev["replicate"] == rid) & (ev["kind"] == "walk_away")]["time"]
+        expected_at = (dt.datetime.fromisoformat(t) + dt.timedelta(days=2)).isoformat()
+        assert expected_at in set(later) or dt.datetime.fromisoformat(expected_at) >= BASELINE_START + dt.timedelta(days=7)
 
 
 def test_outcome_days_match_the_dated_event_log():
@@ -247,6 +313,10 @@ def test_outcome_days_match_the_dated_event_log():
         "day_collapse": "collapse",
         "day_first_truce": "truce_declared",
     }
+    # The first truce's hours are those from its declaration to its end or its collapse.
+    declared = ev[ev["kind"] == "truce_declared"].groupby("replicate")["day"].first()
+    ended = ev[ev["kind"].isin(["truce_ended", "truce_collapsed"])].groupby("replicate")["day"].first()
+    np.testing.assert_allclose(out["truce_hours_held"].reindex(ended.index), (ended - declared.reindex(ended.index)) * 24)
     for column, kind in checks.items():
         logged = ev[ev["kind"] == kind].groupby("replicate")["day"].first()
         recorded = out[column].dropna()
@@ -268,15 +338,16 @@ def test_pressure_rises_toward_the_deadline_in_proportion_to_its_credibility():
         actors__united_states__deadline_urgency=1.5,
         actors__united_states__extension_probability=0.2,
     )
-    us, per_day = model.united_states, 24 // model.tick_hours
-    # Closeness to the deadline grows linearly from 0 at the start to 1 at day 10.
-    for day in (0, 2.5, 5, 10):
-        expected = 2.0 * (1 + 1.5 * (1 - 0.2) * day / 10)
-        assert us.pressure(int(day * per_day))[0] == pytest.approx(expected)
+    us = model.united_states
+    # Closeness to the deadline grows linearly from 0 at the start to 1 at day 10 (hours in, pressure out).
+    for day in (0, 2.5, 5, 10, 12):
+        expected = 2.0 * (1 + 1.5 * (1 - 0.2) * min(day, 10) / 10)
+        assert us.pressure(day * 24.0)[0] == pytest.approx(expected)
     us.deadline_met[:] = True
-    assert us.pressure(5 * per_day)[0] == pytest.approx(2.0)  # a deadline met threatens no more
+    assert us.pressure(5 * 24.0)[0] == pytest.approx(2.0)  # a deadline met threatens no more
     us.engaged[:] = False
-    assert us.pressure(5 * per_day)[0] == 0.0  # gone with the mediator
+    step_back = model.scenario.get("actors.united_states.step_back_pressure")
+    assert us.pressure(5 * 24.0)[0] == pytest.approx(2.0 * step_back)  # stepped back: what it keeps
 
 
 @pytest.mark.parametrize(
@@ -285,7 +356,7 @@ def test_pressure_rises_toward_the_deadline_in_proportion_to_its_credibility():
 def test_an_idle_or_empty_threat_leaves_pressure_constant(neutral):
     model = CeasefireModel("baseline", replicates=1, keep_timelines=0, **neutral)
     base = model.scenario.get("actors.united_states.pressure")
-    assert {float(model.united_states.pressure(t)[0]) for t in range(model.n_ticks)} == {base}
+    assert {float(model.united_states.pressure(h)[0]) for h in model.clock.edges} == {base}
 
 
 def test_a_credible_deadline_brings_agreement_sooner_than_an_empty_one():
@@ -305,7 +376,7 @@ def test_walk_aways_fall_gradually_as_the_deadline_lengthens():
         outcomes("baseline", seed=5, replicates=n, actors__united_states__deadline_days=d)["day_walk_away"]
         .notna()
         .mean()
-        for d in (3, 7, 10, 14, 30)
+        for d in (3, 7, 10, 14, 21, 30)
     ]
     assert all(a > b for a, b in zip(shares, shares[1:], strict=False))
     assert shares[-1] == 0.0

@@ -482,14 +482,14 @@ class UnitedStates(mesa.Agent):
         self.walk_day = np.where(step_back & np.isnan(self.walk_day), now / 24.0, self.walk_day)
         return {"deadline_met": met, "deadline_extended": extend, "walk_away": step_back}
 
-    def consider_return(self, now: float, days: float, u: np.ndarray) -> np.ndarray:
-        """(R,) bool: where the stepped-back mediator comes back, with a fresh deadline.
+    def consider_return(self, now: float, days: float, u: np.ndarray, away: np.ndarray) -> np.ndarray:
+        """(R,) bool: where the mediator, stepped back through the last ``days``, comes back.
 
-        It returns at once when progress reaches what it asked for, and otherwise at the
-        rate ``return_per_day`` (a U.S. that re-engages after a pause).
+        It returns when progress reaches what it asked for, and otherwise at the rate
+        ``return_per_day`` (a U.S. that re-engages after a pause), with a fresh deadline.
         """
         p = self.params
-        back = ~self.engaged & (
+        back = away & ~self.engaged & (
             (self.progress >= p["required_progress"]) | (u < -np.expm1(-p["return_per_day"] * days))
         )
         self.engaged |= back

@@ -481,19 +481,24 @@ class CeasefireModel(mesa.Model):
             b.concede(pressure, days)
             b.restate()
         self._abandon_for_value(k, start, end)
-        mediated = us.engaged & (self.next_round <= end + 1e-9)
-        self.next_round = np.where(self.next_round <= end + 1e-9, self.next_round + self.round_hours, self.next_round)
+        # Rounds and deadlines that fall at the horizon itself are outside the run, like events.
+        inside = end < self.clock.horizon_hours - 1e-9
+        due_round = (self.next_round <= end + 1e-9) & inside
+        mediated = us.engaged & due_round
+        self.next_round = np.where(due_round, self.next_round + self.round_hours, self.next_round)
         if mediated.any():
             self._mediated_round(k, mediated, end)
-        bilateral = self.bilateral_open & (self.next_bilateral <= end + 1e-9)
+        bilateral = self.bilateral_open & (self.next_bilateral <= end + 1e-9) & inside
         if bilateral.any():
             self.next_bilateral = np.where(bilateral, self.next_bilateral + self.bilateral_round_hours, self.next_bilateral)
             self._bilateral_round(k, bilateral, end)
         us.measure_progress(self.russia, self.ukraine)
         progress = lambda i: [f"progress {p:.0%}" for p in us.progress[i]]  # noqa: E731
-        for kind, mask in us.face_deadline(end, self.draws[:, self.draw_index["deadline_extension"]]).items():
-            self.log.add(k, kind, "united_states", mask=mask, detail=progress, at_end=True)
-        back = us.consider_return(end, days, self.draws[:, self.draw_index["mediator_return"]])
+        away = ~us.engaged  # stepped back for the whole of this step
+        if inside:
+            for kind, mask in us.face_deadline(end, self.draws[:, self.draw_index["deadline_extension"]]).items():
+                self.log.add(k, kind, "united_states", mask=mask, detail=progress, at_end=True)
+        back = us.consider_return(end, days, self.draws[:, self.draw_index["mediator_return"]], away)
         self.log.add(k, "mediator_returned", "united_states", mask=back, detail=progress, at_end=True)
 
     def _abandon_for_value(self, k: int, start: float, end: float) -> None:
