@@ -91,7 +91,7 @@ def _belligerent(ukraine: bool) -> dict:
         },
         "perception": {
             "false_alarms_per_day": Field(
-                "float", "strikes perceived per day under a commitment that never happened", 0.0, 1000.0
+                "float", "strikes that never happened, perceived per day in each target class it holds fire in", 0.0, 1000.0
             ),
             "miss": _prob("probability of missing a strike that happened"),
         },
