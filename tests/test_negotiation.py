@@ -29,7 +29,6 @@ CALENDAR_TIME = {
         "reservation__battle_weight",
         "reservation__cost_weight",
         "reservation__pressure_weight",
-        "concession__patience_spread",
     )
 } | {"actors__ukraine__reservation__aid_weight": 0.0}
 
@@ -89,6 +88,22 @@ def test_positions_stay_in_the_unit_interval_and_start_at_the_opening(opening, l
     np.testing.assert_allclose(neg.positions(opening, limit, np.ones(R), np.ones(R)), limit, atol=1e-12)
 
 
+def _elapsed_days(tl) -> np.ndarray:
+    """Calendar days at the end of each recorded step (positions are restated then)."""
+    return tl["day"].to_numpy() + tl["hours"].to_numpy() / 24
+
+
+def _issue_values(model, side: str, table: str) -> np.ndarray:
+    """(R, 6) a table of issues per replicate: fixed numbers or the drawn priors (parameters())."""
+    drawn = model.parameters()
+    columns = []
+    for issue in ISSUES:
+        path = f"actors.{side}.{table}.{issue}"
+        value = drawn[path].to_numpy() if path in drawn else np.full(model.n_replicates, model.scenario.get(path))
+        columns.append(value)
+    return np.column_stack(columns)
+
+
 @pytest.mark.parametrize(("beta_russia", "beta_ukraine"), [(0.5, 2.0), (1.0, 1.0), (3.0, 0.3)])
 def test_positions_in_a_run_follow_the_faratin_curve_in_calendar_time(beta_russia, beta_ukraine):
     deadline = 20.0  # inside the 30-day horizon: positions must rest at the limit afterwards
@@ -104,47 +119,44 @@ def test_positions_in_a_run_follow_the_faratin_curve_in_calendar_time(beta_russi
         **CALENDAR_TIME,
     ).run()
     tl = model.timeline()
-    tick_days = model.scenario.get("clock.tick_hours") / 24
-    # Positions are recorded at the end of each tick: t + 1 ticks of calendar time have passed.
-    elapsed = (tl["tick"].to_numpy() + 1) * tick_days
+    elapsed = _elapsed_days(tl)
+    rows = tl["replicate"].to_numpy()
     for side, beta in (("russia", beta_russia), ("ukraine", beta_ukraine)):
-        opening = np.array([model.scenario.get(f"actors.{side}.opening.{i}") for i in ISSUES])
-        limit = np.array([model.scenario.get(f"actors.{side}.limit.{i}") for i in ISSUES])
+        opening = _issue_values(model, side, "opening")[rows]
+        limit = _issue_values(model, side, "limit")[rows]
         alpha = (np.minimum(elapsed, deadline) / deadline) ** (1 / beta)
         expected = opening + alpha[:, None] * (limit - opening)
         got = tl[[f"position_{side}_{i}" for i in ISSUES]].to_numpy()
         np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)
         after = elapsed >= deadline
         assert after.any()
-        np.testing.assert_allclose(got[after], np.broadcast_to(limit, got[after].shape), atol=1e-12)
+        np.testing.assert_allclose(got[after], limit[after], atol=1e-12)
 
 
-def test_private_patience_gives_each_replicate_its_own_faratin_deadline():
-    stated, spread = 20.0, 0.5
-    calendar = {k: v for k, v in CALENDAR_TIME.items() if "patience_spread" not in k}
+def test_a_prior_on_patience_gives_each_replicate_its_own_faratin_deadline():
+    low, high = 10.0, 40.0
     model = CeasefireModel(
         "baseline",
         seed=4,
         replicates=400,
         keep_timelines=400,
-        actors__russia__concession__deadline_days=stated,
-        actors__russia__concession__patience_spread=spread,
-        actors__ukraine__concession__patience_spread=0.0,
-        **calendar,
+        actors__russia__concession__deadline_days={"loguniform": [low, high]},
+        actors__ukraine__concession__deadline_days=25.0,
+        **CALENDAR_TIME,
     ).run()
     own = model.russia.deadline_days
-    assert own.min() >= stated * np.exp(-spread) and own.max() <= stated * np.exp(spread)
-    # Log-uniform: log(deadline / stated) is uniform on [-spread, spread] (KS test).
-    assert stats.kstest(np.log(own / stated), stats.uniform(-spread, 2 * spread).cdf).pvalue > 1e-4
-    np.testing.assert_array_equal(
-        model.ukraine.deadline_days, model.scenario.get("actors.ukraine.concession.deadline_days")
-    )
+    np.testing.assert_array_equal(own, model.parameters()["actors.russia.concession.deadline_days"])
+    assert own.min() >= low and own.max() <= high
+    # Log-uniform: log(deadline) is uniform on [log low, log high] (KS test).
+    assert stats.kstest(np.log(own), stats.uniform(np.log(low), np.log(high / low)).cdf).pvalue > 1e-4
+    np.testing.assert_array_equal(model.ukraine.deadline_days, 25.0)
     # Each replicate's positions follow the closed form with its own deadline.
     tl = model.timeline()
-    elapsed = (tl["tick"].to_numpy() + 1) * model.tick_days
-    deadline = own[tl["replicate"].to_numpy()]
-    opening = np.array([model.scenario.get(f"actors.russia.opening.{i}") for i in ISSUES])
-    limit = np.array([model.scenario.get(f"actors.russia.limit.{i}") for i in ISSUES])
+    elapsed = _elapsed_days(tl)
+    rows = tl["replicate"].to_numpy()
+    deadline = own[rows]
+    opening = _issue_values(model, "russia", "opening")[rows]
+    limit = _issue_values(model, "russia", "limit")[rows]
     beta = model.scenario.get("actors.russia.concession.beta")
     alpha = (np.minimum(elapsed, deadline) / deadline) ** (1 / beta)
     expected = opening + alpha[:, None] * (limit - opening)
@@ -159,7 +171,7 @@ def test_a_boulware_party_holds_its_opening_longer_than_a_conceder_in_a_run():
             "baseline", replicates=1, keep_timelines=1, actors__russia__concession__beta=beta, **CALENDAR_TIME
         ).run()
         conceded[beta] = 1.0 - model.timeline()["position_russia_territory"].to_numpy()
-    interior = slice(1, 100)  # before Russia's 60-day deadline every tick is interior
+    interior = slice(1, 100)  # before Russia's deadline (at least 36 days) every step is interior
     assert (conceded[0.3][interior] < conceded[1.0][interior]).all()
     assert (conceded[1.0][interior] < conceded[3.0][interior]).all()
 
@@ -253,14 +265,16 @@ def test_agreements_are_only_reached_inside_both_parties_acceptable_sets(scenari
     signed = []
     original = model._try_agreement
 
-    def checked(t, text, where, allowed, track):
-        # The parties' state at the moment the text is put to them.
-        bound_ukraine = model.ukraine.bounds(text).copy()
-        least_russia = model.russia.position.copy()
+    def checked(t, text, where, allowed, track, now):
+        # The parties' state at the moment the text is put to them: their bounds, and the
+        # distrust premium by which a text must lie inside them before each side signs.
+        margin_ua, margin_ru = model.ukraine.margin().copy(), model.russia.margin().copy()
+        bound_ukraine = model.ukraine.bounds(text).copy() - margin_ua[:, None]
+        least_russia = model.russia.position.copy() + margin_ru[:, None]
         u_ua, u_ru = model.ukraine.utility(text), model.russia.utility(text)
-        nd_ua, nd_ru = model.ukraine.no_deal_value.copy(), model.russia.no_deal_value.copy()
+        nd_ua, nd_ru = model.ukraine.no_deal_value + margin_ua, model.russia.no_deal_value + margin_ru
         before = model.agreement.copy()
-        original(t, text, where, allowed, track)
+        original(t, text, where, allowed, track, now)
         for r in np.flatnonzero(model.agreement > before):
             level = int(model.agreement[r])
             issues = neg.PACKAGES[level]
@@ -277,6 +291,7 @@ def test_agreements_are_only_reached_inside_both_parties_acceptable_sets(scenari
     monkeypatch.setattr(model, "_try_agreement", checked)
     model.run()
     assert len(signed) > 50, "too few agreements for the check to mean anything"
+    assert (margin_ua > 0).any() if (margin_ua := model.ukraine.margin()).size else True
     if scenario == "bilateral_track":
         assert any(track == "bilateral" for track, _ in signed)
 
