@@ -84,12 +84,15 @@ def dashboard(tmp_path_factory) -> Iterator[str]:
             server.wait()
 
 
-def _step(page, status, ticks: int, start: int = 0) -> None:
-    """Press Step ``ticks`` times, each time waiting for the clock to show the next tick."""
+def _step(page, clock, ticks: int, start: int = 0) -> None:
+    """Press Step ``ticks`` times, each time waiting for the clock to show the next tick.
+
+    The baseline's steps are all 6 hours: its scheduled times fall on the 6-hour grid.
+    """
     for tick in range(start + 1, start + ticks + 1):
         page.get_by_role("button", name="Step").click()
         now = when((BASELINE_START + dt.timedelta(hours=6 * tick)).isoformat())
-        expect(status).to_contain_text(now)
+        expect(clock).to_have_text(now)
 
 
 def _slider(page, label: str):
@@ -107,12 +110,13 @@ def test_a_class_steps_through_the_easter_truce_moves_a_lever_and_runs_it_500_ti
             page.set_default_timeout(30_000)
             page.goto(dashboard)
             status, story = page.get_by_test_id("status"), page.get_by_test_id("story")
-            expect(status).to_contain_text("Thu 17 Apr, 00:00")
+            clock = page.get_by_test_id("clock")  # the "Now" box: other boxes show dates too
+            expect(clock).to_have_text("Thu 17 Apr, 00:00")
             expect(status).to_contain_text("10 days left")
 
             # Step through the Easter truce: 16 ticks of 6 h, Thursday 00:00 to Monday 00:00.
-            _step(page, status, 16)
-            expect(status).to_contain_text("Mon 21 Apr, 00:00")
+            _step(page, clock, 16)
+            expect(clock).to_have_text("Mon 21 Apr, 00:00")
             expect(story).to_contain_text("Sat 19 Apr, 18:00 — Russia declares a 30-hour truce")
             expect(story).to_contain_text("Ukraine answers: ceasefire will be met with ceasefire")
             expect(story).to_contain_text("accuses")
@@ -133,17 +137,18 @@ def test_a_class_steps_through_the_easter_truce_moves_a_lever_and_runs_it_500_ti
                 deadline.press("ArrowLeft")
             expect(deadline).to_have_attribute("aria-valuenow", "5")
             page.get_by_role("button", name="Reset").click()
-            expect(status).to_contain_text("Thu 17 Apr, 00:00")
+            expect(clock).to_have_text("Thu 17 Apr, 00:00")
             expect(status).to_contain_text("5 days left")
             expect(status).to_contain_text("U.S. deadline: 5 (file: 10)")
+            expect(status).not_to_contain_text("forgives"), "sliders left alone keep the file's ranges"
             expect(story).to_contain_text("Nothing has happened yet")
 
             # Run the new settings 500 times: the chart now shows the run before as outlines.
             page.get_by_role("button", name="Run 500 times").click()
             expect(many).to_contain_text("Outlines: the run before (baseline: as in the file)")
             expect(many).to_contain_text("Settings: baseline: U.S. deadline: 5 (file: 10)")
-            _step(page, status, 24)
-            expect(status).to_contain_text("Wed 23 Apr, 00:00")
+            _step(page, clock, 24)
+            expect(clock).to_have_text("Wed 23 Apr, 00:00")
 
             # Play runs on by itself (SolaraViz's ▶) until paused.
             page.get_by_role("button", name="▶").click()
@@ -206,3 +211,21 @@ def test_the_deadline_sliders_none_stop_means_no_deadline_at_all():
     assert pressures == pytest.approx([base] * beyond.n_ticks, abs=1e-3)
     inside = DashboardModel("baseline", actors__united_states__deadline_days=horizon - 1)
     assert inside.scenario.get("actors.united_states.deadline_days") == horizon - 1
+
+
+def test_sliders_left_at_their_start_keep_the_files_priors_and_a_moved_one_fixes_its_value():
+    from sim.classroom.dashboard import DashboardModel, changed_levers, model_params
+    from sim.model.model import CeasefireModel
+
+    scenario = load_scenario("baseline")
+    untouched = {key: spec["value"] for key, spec in model_params("baseline", scenario).items() if isinstance(spec, dict)}
+    untouched.pop("seed")
+    reset = DashboardModel("baseline", seed=3, **untouched)
+    plain = CeasefireModel("baseline", seed=3)
+    assert reset.scenario.to_dict() == plain.scenario.to_dict(), "Reset with every slider at its start is the file"
+    assert reset.parameters().equals(plain.parameters()), "and draws the same values from its priors"
+    assert changed_levers(reset, "baseline") == ["seed 3"]
+    moved = DashboardModel("baseline", **{**untouched, "actors__ukraine__response__forgiveness": 0.8})
+    assert moved.scenario.get("actors.ukraine.response.forgiveness") == 0.8
+    assert "actors.ukraine.response.forgiveness" not in moved.parameters().columns, "a moved slider fixes the value"
+    assert changed_levers(moved, "baseline") == ["Ukraine forgives: 0.8 (file: 0.1–0.5)"]

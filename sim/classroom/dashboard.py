@@ -28,12 +28,13 @@ from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
 from sim.classroom.narrate import AGREEMENTS, narrate, when
-from sim.classroom.plots import SIDE_COLOURS, plot_shares, plot_timeline
+from sim.classroom.plots import SIDE_COLOURS, plot_grievance, plot_shares, plot_timeline
 from sim.experiments.figures import OUTCOME_COLOURS
 from sim.model.model import CeasefireModel
 from sim.model.negotiation import gaps
 from sim.model.outcomes import outcome_shares
 from sim.scenario import Scenario, load_scenario, packaged_scenarios
+from sim.scenario.priors import Prior
 from sim.scenario.schema import ISSUES
 
 #: Scenario the page opens with (``ceasefire demo SCENARIO`` sets it).
@@ -48,18 +49,24 @@ CSS = """
 .v-input__slider { margin-top: 16px; }
 """
 
-#: The levers on the sidebar: scenario key path, label, min, max, step.
+#: The levers on the sidebar: scenario key path, label, min, max, step. A lever whose value
+#: in the scenario file is a prior (a range drawn afresh for every run) starts at the
+#: prior's mean and leaves the prior in place until it is moved (see :func:`fixed_levers`).
 LEVERS: tuple[tuple[str, str, float, float, float], ...] = (
     ("actors.united_states.deadline_days", "U.S. deadline (days)", 0, 30, 1),
     ("actors.united_states.extension_probability", "U.S. extends, not walks (prob.)", 0.0, 1.0, 0.05),
-    ("actors.ukraine.response.forgiveness", "Ukraine forgives a violation (prob.)", 0.0, 1.0, 0.05),
-    ("actors.ukraine.response.mirror_gain", "Ukraine's mirror gain (1 = symmetric)", 0.0, 2.0, 0.1),
-    ("actors.ukraine.perception.false_alarm", "Ukraine sees fire that wasn't (prob.)", 0.0, 0.5, 0.01),
-    ("actors.russia.perception.false_alarm", "Russia sees fire that wasn't (prob.)", 0.0, 0.5, 0.01),
-    ("actors.ukraine.incident_rate", "Ukraine: unordered incidents (prob./tick)", 0.0, 0.6, 0.01),
-    ("actors.russia.incident_rate", "Russia: unordered incidents (prob./tick)", 0.0, 0.6, 0.01),
-    ("actors.europe.backfill", "Europe replaces cut U.S. aid (share)", 0.0, 1.0, 0.05),
+    ("actors.ukraine.response.join_truce", "Ukraine joins a truce (prob.)", 0.0, 1.0, 0.05),
+    ("actors.ukraine.response.forgiveness", "Ukraine forgives (prob.)", 0.0, 1.0, 0.05),
+    ("actors.russia.response.forgiveness", "Russia forgives (prob.)", 0.0, 1.0, 0.05),
+    ("actors.ukraine.commitment.tolerance", "Ukraine tolerates violations", 0.0, 30.0, 0.5),
+    ("actors.russia.commitment.tolerance", "Russia tolerates violations", 0.0, 30.0, 0.5),
+    ("actors.ukraine.perception.false_alarms_per_day", "Ukraine false alarms/day", 0.0, 6.0, 0.05),
+    ("actors.russia.perception.false_alarms_per_day", "Russia false alarms/day", 0.0, 6.0, 0.05),
+    ("actors.ukraine.incidents_per_day", "Ukraine incidents/day", 0.0, 12.0, 0.1),
+    ("actors.russia.incidents_per_day", "Russia incidents/day", 0.0, 12.0, 0.1),
+    ("actors.europe.monitoring", "Europe monitors an agreement (0-1)", 0.0, 1.0, 0.05),
     ("actors.europe.guarantee_capacity", "Europe's security guarantees (0-1)", 0.0, 1.0, 0.05),
+    ("actors.europe.backfill", "Europe replaces cut U.S. aid (share)", 0.0, 1.0, 0.05),
     ("actors.ukraine.concession.beta", "Ukraine concedes: β (<1 late, >1 early)", 0.1, 5.0, 0.1),
     ("actors.russia.concession.beta", "Russia concedes: β (<1 late, >1 early)", 0.1, 5.0, 0.1),
 )
@@ -82,6 +89,8 @@ class DashboardModel(CeasefireModel):
 
     Mesa 3.3 checks ``model_params`` against the constructor's signature and accepts extra
     keywords only under the name ``kwargs`` (CeasefireModel calls them ``overrides``).
+    SolaraViz passes every slider at Reset, moved or not: a slider still at the start of a
+    lever whose file value is a prior is dropped, so the run keeps drawing it from the prior.
     """
 
     def __init__(self, scenario: str | Scenario = "baseline", seed: int = 0, **kwargs: float) -> None:
@@ -90,10 +99,35 @@ class DashboardModel(CeasefireModel):
         # no_deadline scenario, not a deadline just past the horizon whose pressure still rises.
         if kwargs.get(DEADLINE_KEY, 0) > loaded.data["clock"]["horizon_days"]:
             kwargs[DEADLINE_KEY] = NO_DEADLINE_DAYS
-        super().__init__(loaded, seed=seed, replicates=1, **kwargs)
+        super().__init__(loaded, seed=seed, replicates=1, **fixed_levers(loaded, kwargs))
 
 
 # --- parameters -------------------------------------------------------------------------
+
+
+def lever_start(scenario: Scenario, path: str, step: float) -> float:
+    """Where a lever's slider starts: the file's value, or the mean of its prior on the slider's grid."""
+    value = scenario.get(path)
+    if isinstance(value, Prior):
+        return round(round(value.mean() / step) * step, 6)
+    return value
+
+
+def fixed_levers(scenario: Scenario, kwargs: dict) -> dict:
+    """The slider values to pass on as overrides: all but those left at the start of a prior."""
+    out = dict(kwargs)
+    for path, _, _, _, step in LEVERS:
+        key = path.replace(".", "__")
+        if key in out and isinstance(scenario.get(path), Prior) and np.isclose(out[key], lever_start(scenario, path, step)):
+            del out[key]
+    return out
+
+
+def _range(value: object) -> str:
+    """A file value in words for a label: '0.1–0.5' for a prior, '10' for a number."""
+    if isinstance(value, Prior):
+        return f"{value.low:g}–{value.high:g}"
+    return f"{value:g}"
 
 
 def model_params(ref: str, scenario: Scenario) -> dict:
@@ -104,11 +138,14 @@ def model_params(ref: str, scenario: Scenario) -> dict:
     }
     horizon = scenario.data["clock"]["horizon_days"]
     for path, label, low, high, step in LEVERS:
-        value = scenario.get(path)
+        value = lever_start(scenario, path, step)
         if path.endswith("deadline_days"):
             high = horizon + 1  # beyond the horizon: never reached
             label = f"U.S. deadline (days; {high} = none)"
             value = min(value, high)
+        elif isinstance(scenario.get(path), Prior):
+            file = f"file {_range(scenario.get(path))}"
+            label = f"{label[:-1]}; {file})" if label.endswith(")") else f"{label} ({file})"
         kind = "SliderInt" if isinstance(step, int) else "SliderFloat"
         params[path.replace(".", "__")] = {
             "type": kind,
@@ -122,12 +159,15 @@ def model_params(ref: str, scenario: Scenario) -> dict:
 
 
 def changed_levers(model: CeasefireModel, ref: str) -> list[str]:
-    """Levers whose value differs from the scenario file, as 'label: value'."""
+    """Levers whose value differs from the scenario file, as 'label: value (file: ...)'."""
     base = load_scenario(ref)
     out = [f"seed {model.seed}"] if model.seed else []
     for path, label, *_ in LEVERS:
         now, was = model.scenario.get(path), base.get(path)
-        if not np.isclose(now, was) and not (path.endswith("deadline_days") and min(now, was) > _horizon(model)):
+        if isinstance(now, Prior) or isinstance(was, Prior):
+            if now != was:
+                out.append(f"{label.split(' (')[0]}: {_range(now)} (file: {_range(was)})")
+        elif not np.isclose(now, was) and not (path.endswith("deadline_days") and min(now, was) > _horizon(model)):
             out.append(f"{label.split(' (')[0]}: {now:g} (file: {was:g})")
     return out
 
@@ -156,47 +196,74 @@ def _box(title: str, body: str, colour: str = "#444") -> str:
     )
 
 
-def _date(model: CeasefireModel, day: float) -> str:
-    return when((model.start + pd.Timedelta(days=float(day))).isoformat())
+def _one(value: object) -> float:
+    """A parameter of the replicate on screen: a number, or the first of an (R,) array of draws."""
+    return float(np.asarray(value, dtype=float).ravel()[0])
+
+
+def _last(model: CeasefireModel, kind: str) -> str:
+    """When the event ``kind`` last happened in the run on screen, as 'Sun 27 Apr, 00:00' ('' if never)."""
+    events = model.events()
+    times = events.loc[events["kind"] == kind, "time"]
+    return when(times.iloc[-1]) if len(times) else ""
 
 
 # --- panels ----------------------------------------------------------------------------
 
 
+def truce_status(model: CeasefireModel) -> tuple[str, str]:
+    """The truce box: whose truce, until when, and whether the other side joined it."""
+    if not model.truce_on[0]:
+        return "none", "#999"
+    declarer = int(model.truce_declarer[0])
+    sides = ("Russia", "Ukraine")
+    until = when(model.clock.time_of(float(model.truce_end[0])).isoformat())
+    joined = "joined" if model.truce_bound[0, 1 - declarer] else "fights on"
+    return f"{sides[declarer]}'s, until {until}; {sides[1 - declarer]} {joined}", "#e6a800"
+
+
+def deadline_status(model: CeasefireModel) -> tuple[str, str]:
+    """The U.S. box: days left to its deadline, met, or stepped back (and whether it came back)."""
+    us = model.united_states
+    if not us.engaged[0]:
+        return f"stepped back {_last(model, 'walk_away')}", "#b2182b"
+    back = f" (back since {_last(model, 'mediator_returned')})" if us.returns[0] else ""
+    if us.deadline_met[0]:
+        return f"met: the U.S. stays{back}", "#1a9850"
+    left = (float(us.deadline_at[0]) - float(model.clock.edges[model.tick])) / 24.0
+    text = "none before the horizon" if left > _horizon(model) else f"{left:g} days left"
+    if us.extensions[0]:
+        text += f" (extended ×{int(us.extensions[0])})"
+    return text + back, "#2166ac"
+
+
 @solara.component
 def StatusPanel(model: CeasefireModel, ref: str):
-    """Now, truce, agreement, the U.S. deadline, and the accusations so far."""
+    """Now, truce, agreement, the U.S. deadline, progress, accusations, violations counted, trust."""
     update_counter.get()
     us = model.united_states
     now = f"{when(model.time_of(model.tick).isoformat())}"
     day = f"day {model.day_of(model.tick):g} of {_horizon(model)}"
-    if model.truce_on[0]:
-        declarer = ("Russia", "Ukraine")[int(model.truce_declarer[0])]
-        truce = f"{declarer}'s, until {when(model.time_of(int(model.truce_end[0])).isoformat())}"
-        truce_colour = "#e6a800"
-    else:
-        truce, truce_colour = "none", "#999"
+    truce, truce_colour = truce_status(model)
     level = ("none", "partial", "ceasefire", "settlement")[int(model.agreement[0])]
     deal = AGREEMENTS.get(level, "none").replace("a moratorium on strikes against", "moratorium:")
-    if not us.engaged[0]:
-        deadline, colour = f"walked away {_date(model, us.walk_day[0])}", "#b2182b"
-    elif us.deadline_met[0]:
-        deadline, colour = "met: the U.S. stays", "#1a9850"
-    else:
-        left = (int(us.deadline_tick[0]) - model.tick) * model.tick_days
-        deadline = "none before the horizon" if left > _horizon(model) else f"{left:g} days left"
-        if us.extensions[0]:
-            deadline += f" (extended ×{int(us.extensions[0])})"
-        colour = "#2166ac"
-    progress = f"{us.progress[0]:.0%} (needs {us.params['required_progress']:.0%})"
-    accusations = f"Russia {int(model.russia.accusations[0])} · Ukraine {int(model.ukraine.accusations[0])}"
+    deadline, colour = deadline_status(model)
+    progress = f"{us.progress[0]:.0%} (needs {_one(us.params['required_progress']):.0%})"
+    ru, ua = model.russia, model.ukraine
+    accusations = f"Russia {int(ru.accusations[0])} · Ukraine {int(ua.accusations[0])}"
+    counted = " · ".join(
+        f"{b.side.title()} {b.grievance[0]:.1f} / {b.tolerance_now()[0]:.1f}" for b in (ru, ua)
+    )
+    trust = f"Russia {ru.trust[0]:.2f} · Ukraine {ua.trust[0]:.2f}"
     boxes = [
-        _box("Now", f"{now} <span style='font-size:15px;font-weight:400'>({day})</span>", "#222"),
+        _box("Now", f"<span data-testid='clock'>{now}</span> <span style='font-size:15px;font-weight:400'>({day})</span>", "#222"),
         _box("Unilateral truce", truce, truce_colour),
         _box("Agreement in force", deal, "#66bd63" if level != "none" else "#999"),
         _box("U.S. deadline", deadline, colour),
         _box("Progress in talks", progress, "#2166ac"),
         _box("Accusations", accusations, "#762a83"),
+        _box("Violations counted / tolerated", counted, "#762a83"),
+        _box("Trust in the other side", trust, "#444"),
     ]
     settings = changed_levers(model, ref)
     note = f"Scenario <b>{html.escape(model.scenario.name)}</b>"
@@ -210,26 +277,36 @@ def StatusPanel(model: CeasefireModel, ref: str):
     )
 
 
-def draw_timeline(fig: Figure, model: CeasefireModel) -> None:
-    """Strikes by side and class, truce and agreement shaded, accusations marked; dates below."""
-    ax = fig.subplots()
+def _date_axis(ax, model: CeasefireModel, labels: bool) -> None:
     horizon = _horizon(model)
-    timeline = model.timeline()
-    if timeline.empty:
-        ax.text(0.5, 0.5, "Press Step or ▶ to start", ha="center", va="center", transform=ax.transAxes, fontsize=16)
-    else:
-        plot_timeline(ax, timeline)
-        handles, labels = ax.get_legend_handles_labels()
-        unique = dict(zip(labels, handles, strict=True))
-        ax.legend(unique.values(), unique.keys(), fontsize=10, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.2))
     ticks = np.arange(0, horizon + 1, 3 if horizon <= 40 else 7)
-    ax.set_xticks(ticks, [f"{model.start + pd.Timedelta(days=int(d)):%a %d %b}".replace(" 0", " ") for d in ticks])
+    names = [f"{model.start + pd.Timedelta(days=int(d)):%a %d %b}".replace(" 0", " ") for d in ticks]
+    ax.set_xticks(ticks, names if labels else [])
     ax.tick_params(axis="x", labelrotation=35, labelsize=11)
     ax.tick_params(axis="y", labelsize=11)
     ax.set_xlim(0, horizon)
     ax.set_xlabel("")
+
+
+def draw_timeline(fig: Figure, model: CeasefireModel) -> None:
+    """Strikes by side and class, truce and agreement shaded, accusations marked; below, each
+    side's count of recent violations against what it tolerates; dates along the bottom."""
+    ax, low = fig.subplots(2, 1, height_ratios=[3, 1.25], sharex=True)
+    timeline = model.timeline()
+    if timeline.empty:
+        ax.text(0.5, 0.5, "Press Step or ▶ to start", ha="center", va="center", transform=ax.transAxes, fontsize=16)
+    else:
+        plot_timeline(ax, timeline, legend=False)
+        plot_grievance(low, timeline, events=model.events())
+        handles, labels = ax.get_legend_handles_labels()  # the lower panel's title explains its lines
+        unique = dict(zip(labels, handles, strict=True))
+        low.legend(unique.values(), unique.keys(), fontsize=10, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.55))
+    _date_axis(ax, model, labels=False)
+    _date_axis(low, model, labels=True)
     ax.set_ylabel("strike intensity", fontsize=13)
     ax.set_title("Strikes; truce (yellow), agreement (green), accusations (▲▼)", fontsize=13)
+    low.set_ylabel("violations", fontsize=12)
+    low.set_title("Violations each side counts (solid) and tolerates (dotted); ✕ abandons", fontsize=12)
 
 
 @solara.component
@@ -245,22 +322,27 @@ def FigurePanel(
 
 @solara.component
 def StoryPanel(model: CeasefireModel):
-    """The narrated, dated event log so far, newest at the bottom (kept in view)."""
+    """The narrated, dated event log so far, newest at the bottom (kept in view); at the horizon, how it ended."""
     update_counter.get()
-    lines = narrate(model.events()) if model.tick else []
-    items = "".join(
-        f'<div style="margin-bottom:6px;"><b>{html.escape(line.split(" — ", 1)[0])}</b> — '
-        f"{html.escape(line.split(' — ', 1)[1])}</div>"
-        for line in lines
-    )
+    outcome = None if model.running else str(model.outcomes()["outcome"].iloc[0])
+    lines = narrate(model.events(), outcome=outcome) if model.tick else []
+    items = "".join(_story_line(line) for line in lines)
     if not items:
         items = "<div>Nothing has happened yet: press Step or ▶.</div>"
     with solara.Card("The story so far", margin=0, style="height: 100%;"):
         solara.HTML(
             unsafe_innerHTML=f"<div>{items}</div>",
-            style=f"{FONT} height: 520px; overflow-y: auto; display: flex; flex-direction: column-reverse;",
+            style=f"{FONT} height: 640px; overflow-y: auto; display: flex; flex-direction: column-reverse;",
             attributes={"data-testid": "story"},
         )
+
+
+def _story_line(line: str) -> str:
+    """One line of the story as HTML: its date in bold; the ending, which has none, on its own."""
+    date, sep, text = line.partition(" — ")
+    if not sep:
+        return f'<div style="margin-top:10px; font-weight:600;">{html.escape(line)}</div>'
+    return f'<div style="margin-bottom:6px;"><b>{html.escape(date)}</b> — {html.escape(text)}</div>'
 
 
 def draw_negotiation(fig: Figure, model: CeasefireModel) -> None:
@@ -268,8 +350,9 @@ def draw_negotiation(fig: Figure, model: CeasefireModel) -> None:
     ax = fig.subplots()
     us = model.united_states
     text = us.text[:1]
-    ukraine = model.ukraine.bounds(text)[0]
-    russia = model.russia.bounds(text)[0]
+    # What each side would sign: its bounds, less its distrust premium (what the mediator measures).
+    ukraine = model.ukraine.signing_bounds(text)[0]
+    russia = model.russia.signing_bounds(text)[0]
     gap = gaps(ukraine[None], russia[None])[0]
     agreed = model.agreed_issues_mask()[0]
     y = np.arange(len(ISSUES))
@@ -284,8 +367,8 @@ def draw_negotiation(fig: Figure, model: CeasefireModel) -> None:
         else:
             note = "overlap"
         ax.text(1.04, i, note, va="center", fontsize=13, color=colour, fontweight="bold")
-    ax.scatter(ukraine, y, s=140, color=SIDE_COLOURS["ukraine"], zorder=3, label="Ukraine accepts at most")
-    ax.scatter(russia, y, s=140, color=SIDE_COLOURS["russia"], zorder=3, label="Russia accepts at least")
+    ax.scatter(ukraine, y, s=140, color=SIDE_COLOURS["ukraine"], zorder=3, label="Ukraine signs at most")
+    ax.scatter(russia, y, s=140, color=SIDE_COLOURS["russia"], zorder=3, label="Russia signs at least")
     ax.scatter(text[0], y, s=150, marker="D", color="black", zorder=4, label="U.S. text")
     ax.set_yticks(y, [ISSUE_LABELS[i] for i in ISSUES], fontsize=13)
     ax.invert_yaxis()
@@ -293,7 +376,8 @@ def draw_negotiation(fig: Figure, model: CeasefireModel) -> None:
     ax.set_xticks([0, 0.5, 1], ["0: Ukraine's\nopening", "0.5", "1: Russia's\nopening"], fontsize=11)
     ax.grid(axis="x", alpha=0.3)
     ax.legend(fontsize=10, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.2), handletextpad=0.2)
-    ax.set_title(f"Progress {us.progress[0]:.0%} of the opening gap closed", fontsize=13)
+    needs = _one(us.params["required_progress"])
+    ax.set_title(f"Progress {us.progress[0]:.0%} of the opening gap closed (the U.S. needs {needs:.0%})", fontsize=13)
 
 
 def draw_many(fig: Figure, runs: list[dict], horizon: int) -> None:
@@ -399,7 +483,7 @@ def Dashboard(ref: str):
     with solara.Column(style="padding: 8px 16px; gap: 12px;"):
         StatusPanel(current, ref)
         with solara.Columns([3, 2]):
-            FigurePanel("Timeline", draw_timeline, (7.2, 4.9), current)
+            FigurePanel("Timeline", draw_timeline, (7.2, 6.6), current)
             StoryPanel(current)
         with solara.Columns([1, 1]):
             FigurePanel("The negotiation", draw_negotiation, (6.4, 5.0), current)
