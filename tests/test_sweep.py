@@ -12,10 +12,13 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
+from sim.experiments import sweep_run
+from sim.experiments.figures import OUTCOME_COLOURS
 from sim.experiments.report import load_result, write_report
 from sim.experiments.stats import sobol_table
 from sim.experiments.sweep import design_table, load_sweep, sobol_blocks
-from sim.experiments.sweep_run import plan_chunks, run_sweep
+from sim.experiments.sweep_run import plan_chunks, points_per_chunk, run_sweep
+from sim.model.model import CeasefireModel
 from sim.model.outcomes import OUTCOMES
 
 # Short runs: 8 days of the baseline (32 ticks) keep every event inside the calendar.
@@ -32,7 +35,7 @@ design = "grid"
 
 [parameters]
 "actors.united_states.deadline_days" = [2, 20]
-"actors.ukraine.perception.false_alarm" = [0.0, 0.2]
+"actors.ukraine.perception.false_alarms_per_day" = [0.0, 2.0]
 """
 
 
@@ -93,15 +96,16 @@ def test_whole_number_parameters_stay_whole_beside_fractional_ones(tmp_path):
     file = write_sweep(
         tmp_path,
         SMALL_GRID.format(replicates=20).replace(
-            '"actors.united_states.deadline_days" = [2, 20]', '"actors.ukraine.response.lag_ticks" = [1, 3]'
+            '"actors.united_states.deadline_days" = [2, 20]', '"clock.tick_hours" = [4, 12]'
         ),
     )
     spec = load_sweep(file)
-    assert [spec.point_overrides(p)["actors.ukraine.response.lag_ticks"] for p in range(4)] == [1, 1, 3, 3]
-    assert all(isinstance(spec.point_overrides(p)["actors.ukraine.response.lag_ticks"], int) for p in range(4))
-    run(file, tmp_path / "out", workers=1)  # lag_ticks must be an int: 3.0 would be refused
-    _, points = read(tmp_path / "out")
-    assert points["actors.ukraine.response.lag_ticks"].tolist() == [1, 1, 3, 3]
+    assert [spec.point_overrides(p)["clock.tick_hours"] for p in range(4)] == [4, 4, 12, 12]
+    assert all(isinstance(spec.point_overrides(p)["clock.tick_hours"], int) for p in range(4))
+    run(file, tmp_path / "out", workers=1)  # tick_hours must be an int: 12.0 would be refused
+    runs, points = read(tmp_path / "out")
+    assert points["clock.tick_hours"].tolist() == [4, 4, 12, 12]
+    assert pd.api.types.is_integer_dtype(runs["clock.tick_hours"])
 
 
 def test_a_sweep_is_identified_by_content_not_by_where_its_scenario_file_lies(tmp_path):
@@ -145,18 +149,33 @@ def test_chunks_cover_every_replicate_once():
     assert covered == [(p, r) for p in range(3) for r in range(10)]
 
 
+def test_packed_chunks_cover_every_replicate_once_under_unique_names():
+    chunks = plan_chunks(n_points=7, replicates=10, chunk_size=30, points_per_chunk=3)
+    assert [list(c.point_ids) for c in chunks] == [[0, 1, 2], [3, 4, 5], [6]]
+    covered = sorted((p, r) for c in chunks for p in c.point_ids for r in range(c.start, c.stop))
+    assert covered == [(p, r) for p in range(7) for r in range(10)]
+    assert sum(c.size for c in chunks) == 70
+    names = [c.name for c in chunks]
+    assert len(set(names)) == len(names)
+    assert names == [c.name for c in plan_chunks(7, 10, 30, 3)]  # the same plan, the same names (resume)
+    # A name says what the chunk holds: equal names in any two plans mean the same rows.
+    held = {}
+    for c in [*chunks, *plan_chunks(7, 10, 4, 1), *plan_chunks(7, 10, 30, 2)]:
+        assert held.setdefault(c.name, (tuple(c.point_ids), c.start, c.stop)) == (tuple(c.point_ids), c.start, c.stop)
+
+
 # --- the same rows whatever runs them --------------------------------------------------------------
 
 
 def test_results_do_not_depend_on_workers_chunk_size_or_backend(grid_file, tmp_path):
-    run(grid_file, tmp_path / "serial", workers=1, chunk_size=1000)
+    run(grid_file, tmp_path / "serial", workers=1, chunk_size=1000)  # three points per chunk
     run(grid_file, tmp_path / "pool", workers=2, chunk_size=70)
     run(grid_file, tmp_path / "dask", workers=2, chunk_size=128, backend="dask")
     reference = read(tmp_path / "serial")
     for other in ("pool", "dask"):
         runs, points = read(tmp_path / other)
-        pd.testing.assert_frame_equal(runs, reference[0])
-        pd.testing.assert_frame_equal(points, reference[1])
+        pd.testing.assert_frame_equal(runs, reference[0], check_exact=True)
+        pd.testing.assert_frame_equal(points, reference[1], check_exact=True)
 
 
 def test_manifest_records_the_execution(grid_file, tmp_path):
@@ -165,8 +184,150 @@ def test_manifest_records_the_execution(grid_file, tmp_path):
     run(grid_file, tmp_path / "out", workers=2, chunk_size=100)
     meta = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert meta["execution"]["workers"] == 2 and meta["execution"]["backend"] == "local"
-    assert meta["chunking"] == {"chunk_size": 100, "chunks": 12, "chunks_run_this_session": 12, "resumed": False}
-    assert meta["seed"] == 7 and meta["sweep"]["parameters"]["actors.ukraine.perception.false_alarm"] == [0.0, 0.2]
+    assert meta["chunking"] == {
+        "chunk_size": 100,
+        "points_per_chunk": 1,  # a point's 300 replicates fill three chunks: nothing to pack
+        "chunks": 12,
+        "chunks_run_this_session": 12,
+        "resumed": False,
+    }
+    assert meta["seed"] == 7
+    assert meta["sweep"]["parameters"]["actors.ukraine.perception.false_alarms_per_day"] == [0.0, 2.0]
+
+
+# --- several design points in one model (packed chunks) ---------------------------------------------------
+
+# Every swept value is a number field outside the clock, so one model can run several points at
+# once; two of the four have a prior in the baseline, which the swept value replaces.
+PACKABLE_LHS = """
+[sweep]
+name = "packed-lhs"
+scenario = "baseline"
+replicates = {replicates}
+seed = 11
+design = "lhs"
+samples = 12
+
+[fixed]
+"clock.horizon_days" = 12
+
+[parameters]
+"actors.united_states.deadline_days" = {{ min = 2.0, max = 14.0 }}
+"actors.ukraine.response.forgiveness" = {{ min = 0.0, max = 0.8 }}
+"actors.russia.perception.false_alarms_per_day" = {{ min = 0.0, max = 3.0 }}
+"actors.europe.monitoring" = {{ min = 0.0, max = 0.9 }}
+"""
+
+
+def _manifest(out: Path) -> dict:
+    import json
+
+    return json.loads((out / "manifest.json").read_text())
+
+
+def test_a_packed_sweep_writes_exactly_the_rows_of_an_unpacked_one(tmp_path):
+    spec = load_sweep(write_sweep(tmp_path, PACKABLE_LHS.format(replicates=40)))
+    run_sweep(spec, tmp_path / "packed", workers=1, chunk_size=160, progress=False)
+    run_sweep(spec, tmp_path / "alone", workers=1, chunk_size=40, progress=False)
+    assert _manifest(tmp_path / "packed")["chunking"]["points_per_chunk"] == 4
+    assert _manifest(tmp_path / "alone")["chunking"]["points_per_chunk"] == 1
+    assert len(list((tmp_path / "packed" / "chunks").glob("*.parquet"))) == 3
+    assert len(list((tmp_path / "alone" / "chunks").glob("*.parquet"))) == 12
+    for packed, alone in zip(read(tmp_path / "packed"), read(tmp_path / "alone"), strict=True):
+        pd.testing.assert_frame_equal(packed, alone, check_exact=True)
+
+
+def test_each_point_of_a_packed_chunk_gets_the_rows_it_gets_run_by_itself(tmp_path):
+    spec = load_sweep(write_sweep(tmp_path, PACKABLE_LHS.format(replicates=40)))
+    run_sweep(spec, tmp_path / "packed", workers=1, chunk_size=480, progress=False)
+    assert _manifest(tmp_path / "packed")["chunking"]["points_per_chunk"] == 12  # one model for the sweep
+    runs, _ = read(tmp_path / "packed")
+    for point in (0, 5, 11):
+        model = CeasefireModel(spec.point_scenario(point), seed=spec.seed, replicates=40, keep_timelines=0)
+        alone = model.run().outcomes()
+        assert "actors.ukraine.response.forgiveness" not in model.parameters()  # fixed by the point, not drawn
+        got = runs[runs["point"] == point].drop(columns=["point", *spec.parameter_names]).reset_index(drop=True)
+        got["outcome"] = pd.Categorical(got["outcome"].astype(str), categories=OUTCOMES)
+        pd.testing.assert_frame_equal(got, alone, check_exact=True)
+
+
+def test_points_per_chunk_fills_a_chunk_but_leaves_every_worker_work(tmp_path):
+    spec = load_sweep(write_sweep(tmp_path, PACKABLE_LHS.format(replicates=40), "lhs.toml"))
+    assert points_per_chunk(spec, chunk_size=20_000, workers=1) == 12
+    assert points_per_chunk(spec, chunk_size=20_000, workers=2) == 6
+    assert points_per_chunk(spec, chunk_size=100, workers=2) == 2  # 2 x 40 replicates fit in 100
+    assert points_per_chunk(spec, chunk_size=30, workers=1) == 1  # one point is more than a chunk
+    for line in (
+        '"clock.tick_hours" = [4, 12]',  # a whole number that shapes the clock
+        '"actors.ukraine.response.rule" = ["symmetric", "fixed"]',  # text
+        '"actors.russia.concession.beta" = [0.5, 2.0]',  # see sweep_run.NOT_PACKABLE
+    ):
+        text = SMALL_GRID.format(replicates=40).replace('"actors.united_states.deadline_days" = [2, 20]', line)
+        other = load_sweep(write_sweep(tmp_path, text, "grid.toml"))
+        assert points_per_chunk(other, chunk_size=20_000, workers=1) == 1, line
+
+
+class Interrupted(Exception):
+    pass
+
+
+def test_an_interrupted_packed_sweep_resumes_with_its_own_chunks_and_identical_rows(tmp_path, monkeypatch):
+    spec = load_sweep(write_sweep(tmp_path, PACKABLE_LHS.format(replicates=40)))
+    out = tmp_path / "out"
+    calls = []
+    real = sweep_run.run_chunk
+
+    def fail_third(task):
+        calls.append(task.chunk)
+        if len(calls) == 3:
+            raise Interrupted
+        return real(task)
+
+    monkeypatch.setattr(sweep_run, "run_chunk", fail_third)
+    with pytest.raises(Interrupted):
+        run_sweep(spec, out, workers=1, chunk_size=80, progress=False)
+    monkeypatch.setattr(sweep_run, "run_chunk", real)
+    assert len(list((out / "chunks").glob("*.parquet"))) == 2 and not (out / "manifest.json").exists()
+    assert all(c.points == 2 for c in calls)
+    # Resumed on two workers, which would pack differently: the plan's chunks are kept.
+    run_sweep(spec, out, workers=2, resume=True, progress=False)
+    chunking = _manifest(out)["chunking"]
+    assert chunking == {
+        "chunk_size": 80,
+        "points_per_chunk": 2,
+        "chunks": 6,
+        "chunks_run_this_session": 4,
+        "resumed": True,
+    }
+    run_sweep(spec, tmp_path / "whole", workers=1, chunk_size=40, progress=False)
+    for got, want in zip(read(out), read(tmp_path / "whole"), strict=True):
+        pd.testing.assert_frame_equal(got, want, check_exact=True)
+
+
+def test_a_grid_over_a_text_key_runs_end_to_end(tmp_path):
+    text = SMALL_GRID.format(replicates=100).replace(
+        '"actors.united_states.deadline_days" = [2, 20]', '"actors.ukraine.response.rule" = ["symmetric", "fixed"]'
+    )
+    file = write_sweep(tmp_path, text.replace('"clock.horizon_days" = 8', '"clock.horizon_days" = 12'))
+    spec = load_sweep(file)
+    run(file, tmp_path / "out", workers=1)
+    runs, points = read(tmp_path / "out")
+    assert points["actors.ukraine.response.rule"].tolist() == ["symmetric", "symmetric", "fixed", "fixed"]
+    assert runs.groupby("point")["actors.ukraine.response.rule"].agg(set).map(len).eq(1).all()
+    assert set(runs["actors.ukraine.response.rule"]) == {"symmetric", "fixed"}
+    assert len(list((tmp_path / "out" / "chunks").glob("*.parquet"))) == 4  # text: one point per chunk
+    for point in (1, 2):  # the value reached the model: each point's rows are its own run's
+        alone = CeasefireModel(spec.point_scenario(point), seed=7, replicates=100, keep_timelines=0).run().outcomes()
+        got = runs[runs["point"] == point].reset_index(drop=True)
+        assert got["strikes_ukraine"].to_numpy() == pytest.approx(alone["strikes_ukraine"].to_numpy(), rel=0, abs=0)
+    by_rule = runs.groupby("actors.ukraine.response.rule")["strikes_ukraine"].mean()
+    assert by_rule["fixed"] > by_rule["symmetric"]  # a fixed rule keeps firing while a symmetric one holds
+    assert main(["report", str(tmp_path / "out")]) == 0
+    assert (tmp_path / "out" / "report" / "shares_0.png").stat().st_size > 10_000
+
+
+def test_every_outcome_class_has_its_own_colour():
+    assert len(OUTCOME_COLOURS) == len(OUTCOMES) == len(set(OUTCOME_COLOURS))
 
 
 # --- resume -------------------------------------------------------------------------------------------
@@ -224,13 +385,30 @@ def test_a_folder_of_another_sweep_is_refused_even_with_resume(grid_file, tmp_pa
 
 BAD = {
     "unknown parameter path": (
-        '"actors.ukraine.perception.false_alarms" = [0.1]',
-        "parameters.actors.ukraine.perception.false_alarms",
-        "did you mean 'actors.ukraine.perception.false_alarm'",
+        '"actors.ukraine.perception.false_alarm_per_day" = [0.1]',
+        "parameters.actors.ukraine.perception.false_alarm_per_day",
+        "did you mean 'actors.ukraine.perception.false_alarms_per_day'",
     ),
-    "value the scenario refuses": ('"actors.ukraine.perception.false_alarm" = [0.1, 1.5]', "false_alarm", "1.5"),
-    "grid with no values": ('"actors.ukraine.perception.false_alarm" = []', "false_alarm", "empty list"),
-    "range in a grid": ('"actors.ukraine.perception.false_alarm" = { min = 0.0, max = 0.2 }', "false_alarm", "list"),
+    "retired per-tick key": (
+        '"actors.ukraine.perception.false_alarm" = [0.1]',
+        "parameters.actors.ukraine.perception.false_alarm",
+        "the retired key 'false_alarm'; allowed: use false_alarms_per_day",
+    ),
+    "value the scenario refuses": (
+        '"actors.ukraine.perception.false_alarms_per_day" = [0.1, -1.5]',
+        "false_alarms_per_day",
+        "-1.5",
+    ),
+    "grid with no values": (
+        '"actors.ukraine.perception.false_alarms_per_day" = []',
+        "false_alarms_per_day",
+        "empty list",
+    ),
+    "range in a grid": (
+        '"actors.ukraine.perception.false_alarms_per_day" = { min = 0.0, max = 2.0 }',
+        "false_alarms_per_day",
+        "list",
+    ),
 }
 
 
@@ -342,13 +520,13 @@ samples = 8
 [parameters]
 "actors.united_states.deadline_days" = { min = 1.0, max = 7.0 }
 "actors.ukraine.response.forgiveness" = { min = 0.0, max = 0.8 }
-"actors.ukraine.response.lag_ticks" = { min = 1, max = 4 }
+"clock.tick_hours" = { min = 1, max = 4 }
 """
     out = tmp_path / "out"
     run(write_sweep(tmp_path, text), out, workers=1)
     result = load_result(out)
     assert len(result.points) == 8 * (3 + 2)
-    assert result.points["actors.ukraine.response.lag_ticks"].isin([1, 2, 3, 4]).all()
+    assert result.points["clock.tick_hours"].isin([1, 2, 3, 4]).all()
     write_report(result)
     sobol = pd.read_csv(out / "report" / "sobol.csv")
     assert set(sobol["parameter"]) == set(result.parameters)

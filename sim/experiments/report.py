@@ -101,7 +101,9 @@ def pooled_shares(result: SweepResult, parameter: str) -> pd.DataFrame:
     frame = pts.assign(_key=key.to_numpy() if hasattr(key, "to_numpy") else key)
     frame = frame.assign(**{f"_c_{o}": result.counts(o).loc[frame.index] for o in OUTCOMES})
     grouped = frame.groupby("_key", observed=True, sort=True)
-    table = pd.DataFrame({"x": grouped[parameter].mean(), "n": grouped["n"].sum()})
+    # A text value (a grid over a rule, say) is its own label; numbers pool to the bin's mean.
+    x = grouped[parameter].mean() if pd.api.types.is_numeric_dtype(x) else grouped[parameter].first()
+    table = pd.DataFrame({"x": x, "n": grouped["n"].sum()})
     for o in OUTCOMES:
         k = grouped[f"_c_{o}"].sum()
         low, high = wilson_interval(k.to_numpy(), table["n"].to_numpy())
@@ -123,10 +125,14 @@ def pooled_grid(result: SweepResult, p: str, q: str, outcome: str) -> pd.DataFra
 def figure_shares(result: SweepResult, parameter: str):
     table = pooled_shares(result, parameter)
     fig, ax = plt.subplots(figsize=(7.5, 4.2), layout="constrained")
+    numeric = pd.api.types.is_numeric_dtype(table["x"])
+    x = table["x"].to_numpy(dtype=float) if numeric else np.arange(len(table))
     for o in result.observed_outcomes():
         colour = OUTCOME_COLOURS[OUTCOMES.index(o)]
-        ax.plot(table["x"], table[o], marker="o", ms=3, color=colour, label=o.replace("_", " "))
-        ax.fill_between(table["x"], table[f"{o}_low"], table[f"{o}_high"], color=colour, alpha=0.25, lw=0)
+        ax.plot(x, table[o], marker="o", ms=3, color=colour, label=o.replace("_", " "))
+        ax.fill_between(x, table[f"{o}_low"], table[f"{o}_high"], color=colour, alpha=0.25, lw=0)
+    if not numeric:
+        ax.set_xticks(x, [str(v) for v in table["x"]])
     ax.set_xlabel(parameter)
     ax.set_ylabel("share of replicates")
     ax.set_ylim(0, 1)

@@ -23,7 +23,7 @@ from scipy.stats import qmc
 
 from sim.errors import ScenarioError
 from sim.scenario import Scenario, load_scenario, resolve_scenario, thaw
-from sim.scenario.schema import SCHEMA, Field
+from sim.scenario.schema import RETIRED, Field, scenario_fields
 
 __all__ = ["SweepSpec", "load_sweep", "design_table", "grid_design", "lhs_design", "sobol_design", "sobol_blocks"]
 
@@ -70,7 +70,7 @@ class SweepSpec:
 
     def point_overrides(self, point: int) -> dict[str, Any]:
         """The scenario overrides of one design point (fixed values, then swept values)."""
-        # Column by column: a row Series would upcast whole numbers (lag_ticks) to floats.
+        # Column by column: a row Series would upcast whole numbers (tick_hours) to floats.
         values = {name: _native(self.points[name].iloc[point]) for name in self.parameters}
         return {**self.fixed, **values}
 
@@ -230,20 +230,12 @@ def _samples(table: Mapping, design: str, src: str) -> int | None:
     return value
 
 
-def _scenario_fields(tree: Mapping = SCHEMA, prefix: str = "") -> dict[str, Field]:
-    """Every settable key path of a scenario and its schema field."""
-    out: dict[str, Field] = {}
-    for key, spec in tree.items():
-        if isinstance(spec, dict):
-            out.update(_scenario_fields(spec, f"{prefix}{key}."))
-        else:
-            out[f"{prefix}{key}"] = spec
-    return out
-
-
 def _check_paths(values: Mapping[str, Any], base: Scenario, src: str, table: str) -> None:
-    fields = _scenario_fields()
+    fields = scenario_fields()
     for key in values:
+        retired = key.rpartition(".")[2]
+        if key not in fields and retired in RETIRED:
+            raise ScenarioError(src, f"{table}.{key}", f"the retired key {retired!r}", f"use {RETIRED[retired]}")
         if key not in fields:
             near = difflib.get_close_matches(key, list(fields), n=3, cutoff=0.6)
             hint = f" (did you mean {', '.join(repr(n) for n in near)}?)" if near else ""
@@ -268,7 +260,7 @@ def _parameters(table: Mapping, design: str, base: Scenario, src: str) -> dict[s
     if not table:
         raise ScenarioError(src, "parameters", "an empty table", "at least one scenario key path to vary")
     _check_paths(table, base, src, "parameters")
-    fields = _scenario_fields()
+    fields = scenario_fields()
     out: dict[str, Any] = {}
     for key, value in table.items():
         where = f"parameters.{key}"
@@ -399,7 +391,7 @@ def _scale(unit: np.ndarray, ranges: Mapping[str, tuple[float, float]]) -> np.nd
 
 
 def _is_int(name: str) -> bool:
-    spec = _scenario_fields().get(name)
+    spec = scenario_fields().get(name)
     return spec is not None and spec.kind == "int"
 
 
