@@ -10,6 +10,7 @@ from conftest import BASELINE_START, PACKAGED, TRUCE_HOURS, TRUCE_START
 
 from sim import CeasefireModel, ScenarioError, load_scenario
 from sim.scenario import packaged_scenarios, parse_override
+from sim.scenario.priors import Prior
 
 REQUIRED_PATHS = [
     "clock.start",
@@ -21,15 +22,19 @@ REQUIRED_PATHS = [
         for side in ("russia", "ukraine")
         for key in (
             "response.rule",
-            "response.lag_ticks",
+            "response.answer_lag_hours",
             "response.mirror_gain",
             "response.forgiveness",
-            "perception.false_alarm",
+            "response.join_truce",
+            "perception.false_alarms_per_day",
             "perception.miss",
-            "incident_rate",
+            "incidents_per_day",
+            "commitment.tolerance",
             "concession.beta",
+            "concession.deadline_days",
         )
     ),
+    "outcomes.hold_days",
     "actors.united_states.deadline_days",
     "actors.united_states.extension_probability",
     "actors.united_states.required_progress",
@@ -39,7 +44,7 @@ REQUIRED_PATHS = [
 ]
 
 
-def test_the_seven_packaged_scenarios_are_found_by_name_and_load():
+def test_the_eight_packaged_scenarios_are_found_by_name_and_load():
     assert set(packaged_scenarios()) == PACKAGED
     for name in PACKAGED:
         scenario = load_scenario(name)
@@ -92,12 +97,17 @@ def test_the_variants_change_what_their_names_say():
     assert get("short_deadline", "actors.united_states.deadline_days") == 3
     assert get("no_deadline", "actors.united_states.deadline_days") > base.get("clock.horizon_days")
     assert get("no_mirror", "actors.ukraine.response.rule") != "symmetric"
+    assert get("no_mirror", "actors.ukraine.response.join_truce") == 0.0
     assert get("europe_guarantees", "actors.europe.guarantee_capacity") > base.get("actors.europe.guarantee_capacity")
     assert get("bilateral_track", "actors.ukraine.bilateral_acceptance") == 1.0
+    assert get("monitored_ceasefire", "actors.europe.monitoring") > base.get("actors.europe.monitoring")
     for side in ("russia", "ukraine"):
-        for key in ("incident_rate", "perception.false_alarm", "perception.miss"):
+        for key in ("incidents_per_day", "perception.false_alarms_per_day", "perception.miss"):
             path = f"actors.{side}.{key}"
-            assert get("noisy_front", path) == pytest.approx(3 * base.get(path))
+            noisy, usual = get("noisy_front", path), base.get(path)
+            # Priors in v2: the same kind of range, every bound three times the baseline's.
+            assert isinstance(noisy, Prior) and noisy.kind == usual.kind, path
+            assert noisy.values == pytest.approx(tuple(3 * v for v in usual.values)), path
 
 
 def test_a_child_scenario_overrides_its_parent_and_arrays_replace(write_scenario):
@@ -118,7 +128,7 @@ name = "Geneva"
     assert s.name == "child"
     assert s.get("actors.ukraine.response.forgiveness") == 0.9
     # Siblings of an overridden key are inherited.
-    assert s.get("actors.ukraine.response.lag_ticks") == base.get("actors.ukraine.response.lag_ticks")
+    assert s.get("actors.ukraine.response.answer_lag_hours") == base.get("actors.ukraine.response.answer_lag_hours")
     assert [e["name"] for e in s.data["events"]] == ["Geneva"]
 
 
