@@ -306,12 +306,16 @@ class Belligerent(mesa.Agent):
         """(R,) extra value of no deal from allies' support (Ukraine only)."""
         return np.zeros(self.model.n_replicates)
 
-    def concede(self, pressure: np.ndarray, days: float) -> None:
-        """Advance effective time: faster under the mediator's pressure and war costs."""
+    def concede(self, pressure: np.ndarray, days: float, pressure_now: np.ndarray) -> None:
+        """Advance effective time over ``days``: faster under the mediator's pressure and war costs.
+
+        ``pressure`` is the step's mean pressure (it drives the concession speed);
+        ``pressure_now`` the pressure at the step's end (it enters the value of no deal).
+        """
         c = self.params["concession"]
         speed = 1.0 + c["pressure_speedup"] * pressure + c["cost_speedup"] * self.cost_rate
         self.tau += days * np.maximum(speed, 0.0)
-        self.pressure_felt = pressure
+        self.pressure_felt = pressure_now
 
     def restate(self) -> None:
         """Restate positions by the Faratin tactic on effective time (Faratin et al. 1998).

@@ -474,13 +474,25 @@ class CeasefireModel(mesa.Model):
     # --- negotiation ---------------------------------------------------------------
 
     def _negotiate(self, k: int, start: float, end: float) -> None:
+        """Concede over the step, then at its end: abandon for value, return, rounds, deadline.
+
+        Pressure is read at the middle of the step: it grows linearly toward the deadline,
+        and the midpoint rule integrates a linear rate exactly, whatever the step's length.
+        A stepped-back mediator that sees enough progress returns before the round at the
+        same moment, so a return and a round that fall together do not depend on the step.
+        """
         us = self.united_states
-        pressure = us.pressure(start)
+        pressure, pressure_now = us.pressure(0.5 * (start + end)), us.pressure(end)
         days = (end - start) / 24.0
         for b in self.belligerents:
-            b.concede(pressure, days)
+            b.concede(pressure, days, pressure_now)
             b.restate()
         self._abandon_for_value(k, start, end)
+        us.measure_progress(self.russia, self.ukraine)
+        progress = lambda i: [f"progress {p:.0%}" for p in us.progress[i]]  # noqa: E731
+        away = ~us.engaged  # stepped back for the whole of this step
+        back = us.consider_return(end, days, self.draws[:, self.draw_index["mediator_return"]], away)
+        self.log.add(k, "mediator_returned", "united_states", mask=back, detail=progress, at_end=True)
         # Rounds and deadlines that fall at the horizon itself are outside the run, like events.
         inside = end < self.clock.horizon_hours - 1e-9
         due_round = (self.next_round <= end + 1e-9) & inside
@@ -492,14 +504,11 @@ class CeasefireModel(mesa.Model):
         if bilateral.any():
             self.next_bilateral = np.where(bilateral, self.next_bilateral + self.bilateral_round_hours, self.next_bilateral)
             self._bilateral_round(k, bilateral, end)
+        if not inside:
+            return
         us.measure_progress(self.russia, self.ukraine)
-        progress = lambda i: [f"progress {p:.0%}" for p in us.progress[i]]  # noqa: E731
-        away = ~us.engaged  # stepped back for the whole of this step
-        if inside:
-            for kind, mask in us.face_deadline(end, self.draws[:, self.draw_index["deadline_extension"]]).items():
-                self.log.add(k, kind, "united_states", mask=mask, detail=progress, at_end=True)
-        back = us.consider_return(end, days, self.draws[:, self.draw_index["mediator_return"]], away)
-        self.log.add(k, "mediator_returned", "united_states", mask=back, detail=progress, at_end=True)
+        for kind, mask in us.face_deadline(end, self.draws[:, self.draw_index["deadline_extension"]]).items():
+            self.log.add(k, kind, "united_states", mask=mask, detail=progress, at_end=True)
 
     def _abandon_for_value(self, k: int, start: float, end: float) -> None:
         """A side abandons an agreement whose terms now lie outside what it would accept.
