@@ -19,7 +19,8 @@ from sim.classroom.narrate import narrate
 from sim.errors import ScenarioError
 from sim.experiments.files import atomic_folder, output_dir
 from sim.experiments.run import manifest, simulate
-from sim.model.outcomes import outcome_shares
+from sim.experiments.stats import share_text
+from sim.model.outcomes import OUTCOME_MEANINGS, outcome_shares
 from sim.scenario import load_scenario, packaged_scenarios, parse_override
 
 EXIT_USAGE = 2
@@ -201,72 +202,100 @@ def cmd_run(args: argparse.Namespace) -> int:
     result = simulate(scenario, seed=args.seed, replicates=args.replicates, keep_timelines=args.keep_timelines)
     command = "ceasefire " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     result.extra["keep_timelines"] = args.keep_timelines
-    write_run(out, result, manifest(result, overrides, command))
+    files = write_run(out, result, manifest(result, overrides, command))
     print(summary(result, narrate_story=args.narrate or args.replicates == 1))
-    print(f"\nWrote {out}/ (outcomes.csv, timeline.csv, events.csv, manifest.json, timeline.png)")
+    print(f"\nWrote {out}/ ({', '.join(files)})")
     return 0
 
 
-def write_run(out: Path, result, meta: dict) -> None:
-    """Write every file into a temporary folder beside ``out``, then move it into place."""
+def write_run(out: Path, result, meta: dict) -> list[str]:
+    """Write every file into a temporary folder beside ``out``, then move it into place.
+
+    ``parameters.csv`` (the values drawn per replicate) is written only when some value
+    differs by replicate. Returns the names of the files written.
+    """
     import matplotlib.pyplot as plt
 
     from sim.classroom.plots import timeline_figure
 
+    files = ["outcomes.csv", "timeline.csv", "events.csv", "manifest.json", "timeline.png"]
     with atomic_folder(out) as tmp:
         result.outcomes.to_csv(tmp / "outcomes.csv", index=False)
+        if result.varies_by_replicate:
+            result.parameters.to_csv(tmp / "parameters.csv", index=False)
+            files.insert(1, "parameters.csv")
         result.timeline.to_csv(tmp / "timeline.csv", index=False)
         result.events.to_csv(tmp / "events.csv", index=False)
         (tmp / "manifest.json").write_text(json.dumps(meta, indent=2, default=str) + "\n")
         fig = timeline_figure(result.timeline, result.outcomes)
         fig.savefig(tmp / "timeline.png", dpi=120)
         plt.close(fig)
+    return files
 
 
 def summary(result, narrate_story: bool = False) -> str:
     """A summary a student can read: the story of one replicate, or outcome shares."""
     s, o = result.scenario, result.outcomes
     clock = s.data["clock"]
-    ticks = clock["horizon_days"] * 24 // clock["tick_hours"]
+    hold = s.data["outcomes"]["hold_days"]
+    steps = (
+        f"{result.steps} steps of at most {clock['tick_hours']} h" if result.steps else f"{clock['tick_hours']} h steps"
+    )
     lines = [
         f"Scenario {s.name}: {s.data['description']}",
         f"{result.replicates:,} replicate(s), seed {result.seed}, {clock['horizon_days']} days "
-        f"from {clock['start']:%a %d %b %Y} ({ticks} ticks of {clock['tick_hours']} h), "
-        f"{result.wall_seconds:.1f} s",
-        "",
+        f"from {clock['start']:%a %d %b %Y} ({steps}), {result.wall_seconds:.1f} s",
     ]
+    if result.varies_by_replicate:
+        lines.append(
+            f"{len(result.parameters.columns) - 1} values drawn per replicate from their priors (parameters.csv)"
+        )
+    lines.append("")
     if narrate_story and not result.events.empty:
         first = int(result.events["replicate"].iloc[0])
         lines += [f"The story of replicate {first}:"] + ["  " + line for line in narrate(result.events, first)] + [""]
     if result.replicates == 1:
         row = o.iloc[0]
-        lines.append(f"Outcome at day {clock['horizon_days']}: {str(row['outcome']).replace('_', ' ')}.")
+        name = str(row["outcome"])
+        lines.append(f"Outcome at day {clock['horizon_days']}: {name.replace('_', ' ')} ({OUTCOME_MEANINGS[name]}).")
         lines.append(
             f"Accusations: Russia {row['accusations_by_russia']}, Ukraine {row['accusations_by_ukraine']}. "
             f"Civilian harm (strike-days on civilian targets): in Ukraine {row['civilian_harm_ukraine']:.1f}, "
             f"in Russia {row['civilian_harm_russia']:.1f}."
         )
         return "\n".join(lines)
+    n = len(o)
     shares = outcome_shares(o)
-    lines.append(f"Outcome at day {clock['horizon_days']}          share   95% interval")
+    lines.append(f"Outcome at day {clock['horizon_days']} (hold_days = {hold:g}): share, 95% interval, meaning")
     for r in shares.itertuples():
-        lines.append(f"  {r.outcome.replace('_', ' '):<24} {r.share:6.1%}   [{r.low:.1%}, {r.high:.1%}]")
+        text = share_text(r.count, n)
+        lines.append(f"  {r.outcome.replace('_', ' '):<22} {text:<26} {OUTCOME_MEANINGS[r.outcome]}")
+    stalemate = int(shares.set_index("outcome").loc["no_agreement", "count"])
+    lines.append(f"Stalemate (talks go on, nothing signed, fighting continues): {share_text(stalemate, n)}.")
     lines.append("")
     lines += [
         _timing(o, "day_first_agreement", "First agreement"),
-        _timing(o, "day_walk_away", "U.S. walks away"),
+        _timing(o, "day_walk_away", "The U.S. steps back"),
         _timing(o, "day_collapse", "An agreement collapses"),
     ]
-    both = ((o["truce_accusations_by_russia"] > 0) & (o["truce_accusations_by_ukraine"] > 0)).mean()
-    lines.append(f"Both sides accuse each other during a truce in {both:.0%} of replicates.")
+    returned = int((o["mediator_returns"] > 0).sum())
+    lines.append(f"The U.S. comes back after stepping back in {share_text(returned, n)} of replicates.")
+    both = int(((o["truce_accusations_by_russia"] > 0) & (o["truce_accusations_by_ukraine"] > 0)).sum())
+    line = f"Both sides accuse each other during a truce in {share_text(both, n)} of replicates"
+    truces = [e for e in s.data["events"] if e["kind"] == "truce"]
+    if truces:
+        term = truces[0]["hours"]
+        full = int((o["truce_hours_held"] >= term - 1e-9).sum())
+        line += f"; the first truce ran its full term ({term:g} hours) in {share_text(full, n)}"
+    lines.append(line + ".")
     return "\n".join(lines)
 
 
 def _timing(o: pd.DataFrame, column: str, label: str) -> str:
     days = o[column].dropna()
     if days.empty:
-        return f"{label}: in no replicate."
-    return f"{label}: in {len(days) / len(o):.0%} of replicates, median day {np.median(days):.1f}."
+        return f"{label}: in no replicate ({share_text(0, len(o))})."
+    return f"{label}: in {share_text(len(days), len(o))} of replicates, median day {np.median(days):.1f}."
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -11,7 +11,8 @@ import pytest
 from conftest import OUTCOME_COLUMNS, PACKAGED, run_cli, start_cli
 
 from sim import load_scenario
-from sim.model.outcomes import OUTCOMES
+from sim.model.outcomes import OUTCOME_MEANINGS, OUTCOMES
+from sim.scenario.priors import Prior
 from sim.scenario.schema import ISSUES
 
 TIMELINE_COLUMNS = [
@@ -31,6 +32,21 @@ EVENT_COLUMNS = ["replicate", "tick", "time", "actor", "kind", "detail"]
 SET_ARGS = ["--set", "actors.united_states.deadline_days=36500", "--set", "actors.ukraine.response.forgiveness=0.4"]
 
 
+def _without_priors() -> str:
+    """A scenario file that fixes every prior of the baseline at its mean: nothing varies by replicate."""
+    lines = ['extends = "baseline"', 'name = "fixed"']
+
+    def walk(node, path):
+        for key, value in node.items():
+            if isinstance(value, Prior):
+                lines.append(f"{path}{key} = {float(value.mean())!r}")
+            elif hasattr(value, "items"):
+                walk(value, f"{path}{key}.")
+
+    walk({k: v for k, v in load_scenario("baseline").data.items() if k != "events"}, "")
+    return "\n".join(lines) + "\n"
+
+
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     """Start every independent command at once (they are slow to import), then collect them."""
@@ -38,6 +54,7 @@ def runs(tmp_path_factory):
     (root / "full").mkdir()
     (root / "full" / "keep.txt").write_text("do not overwrite me")
     (root / "default").mkdir()
+    (root / "fixed.toml").write_text(_without_priors())
     commands = {
         "scenarios": ["scenarios"],
         "validate": ["validate"],
@@ -45,6 +62,10 @@ def runs(tmp_path_factory):
         "many": ["run", "baseline", "-r", "50", "--seed", "3", "--out", "many"],
         "set": ["run", "baseline", "-r", "200", "--seed", "5", *SET_ARGS, "--out", "set"],
         "occupied": ["run", "--out", "full"],
+        "fixed": ["run", "fixed.toml", "-r", "20", "--out", "fixed"],
+        # Negotiation off: no agreement can be signed, so several classes are certainly empty.
+        "large": ["run", "baseline", "-r", "10000", "--set", "negotiation.enabled=false", "--keep-timelines", "0"]
+        + ["--out", "large"],
     }
     procs = {name: start_cli(*args, cwd=root) for name, args in commands.items()}
     procs["one"] = start_cli("run", "short_deadline", cwd=root / "default")
@@ -62,7 +83,7 @@ def ok(runs, name):
     return out
 
 
-def test_scenarios_lists_all_seven_packaged_scenarios_with_descriptions(runs):
+def test_scenarios_lists_all_eight_packaged_scenarios_with_descriptions(runs):
     out = ok(runs, "scenarios")
     lines = [line for line in out.splitlines() if line.strip()]
     names = {line.split()[0] for line in lines}
@@ -86,16 +107,20 @@ def test_validate_accepts_names_and_paths(runs):
     assert len(lines) == 2 and all(line.lower().startswith("ok") for line in lines)
 
 
-def test_run_writes_the_five_documented_files(runs):
-    ok(runs, "many")
+def test_run_writes_the_documented_files(runs):
+    out = ok(runs, "many")
     out_dir = runs[0] / "many"
     assert {p.name for p in out_dir.iterdir()} >= {
         "outcomes.csv",
+        "parameters.csv",  # the baseline draws values from priors
         "timeline.csv",
         "events.csv",
         "manifest.json",
         "timeline.png",
     }
+    wrote = out.strip().splitlines()[-1]
+    for name in ("outcomes.csv", "parameters.csv", "timeline.csv", "events.csv", "manifest.json", "timeline.png"):
+        assert name in wrote
     outcomes = pd.read_csv(out_dir / "outcomes.csv")
     assert set(OUTCOME_COLUMNS) <= set(outcomes.columns)
     assert list(outcomes["replicate"]) == list(range(50))
@@ -112,18 +137,81 @@ def test_run_writes_the_five_documented_files(runs):
     assert width >= 400 and height >= 300
 
 
-def test_run_with_many_replicates_prints_outcome_shares_with_intervals(runs):
+SHARE = r"(\d+\.\d+|0\.0\d+)% \[(\d+\.\d+|0\.0\d+)%, (\d+\.\d+|0\.0\d+)%\]"  # share [low, high]
+
+
+def _class_line(out: str, outcome: str) -> str:
+    (line,) = [line for line in out.splitlines() if line.strip().startswith(outcome.replace("_", " ") + " ")]
+    return line
+
+
+def test_run_with_many_replicates_prints_each_class_with_its_interval_and_meaning(runs):
+    import re
+
     out = ok(runs, "many")
-    for outcome in OUTCOMES:
-        assert outcome.replace("_", " ") in out
+    counts = pd.read_csv(runs[0] / "many" / "outcomes.csv")["outcome"].value_counts()
     assert "95%" in out
-    assert out.count("%") >= len(OUTCOMES) * 3  # a share and two interval ends per class
+    for outcome in OUTCOMES:
+        line = _class_line(out, outcome)
+        assert OUTCOME_MEANINGS[outcome] in line
+        if counts.get(outcome, 0):  # a share and two interval ends
+            assert re.search(SHARE, line), line
+        else:  # an empty class reads as a count and an upper bound, never as 0.0%
+            assert re.search(r"0 of 50 \(< 7\.2%\)", line), line
+    assert "0.0% [0.0%, 0.0%]" not in out
+    stalemate = counts.get("no_agreement", 0) / 50
+    (line,) = [line for line in out.splitlines() if line.startswith("Stalemate")]
+    assert "nothing signed" in line and (f"{stalemate:.1%}" in line if stalemate else "0 of 50" in line)
+
+
+def test_run_says_how_often_both_sides_accuse_and_how_often_the_truce_ran_its_term(runs):
+    import re
+
+    out = ok(runs, "many")
+    outcomes = pd.read_csv(runs[0] / "many" / "outcomes.csv")
+    both = ((outcomes["truce_accusations_by_russia"] > 0) & (outcomes["truce_accusations_by_ukraine"] > 0)).mean()
+    full = (outcomes["truce_hours_held"] >= 30).mean()
+    (line,) = [line for line in out.splitlines() if line.startswith("Both sides accuse each other during a truce in")]
+    found = re.search(r"truce in ([\d.]+)% .*the first truce ran its full term \(30 hours\) in ([\d.]+)%", line)
+    assert found, line
+    assert float(found[1]) == pytest.approx(100 * both, abs=0.051)
+    assert float(found[2]) == pytest.approx(100 * full, abs=0.051)
+
+
+def test_an_empty_class_at_ten_thousand_replicates_reads_as_a_bound_not_as_impossible(runs):
+    out = ok(runs, "large")
+    counts = pd.read_csv(runs[0] / "large" / "outcomes.csv")["outcome"].value_counts()
+    empty = [o for o in OUTCOMES if not counts.get(o, 0)]
+    assert {"settlement", "ceasefire_holding", "partial_ceasefire", "recent_agreement"} <= set(empty)
+    for outcome in empty:
+        assert "0 of 10,000 (< 0.04%)" in _class_line(out, outcome)  # Wilson upper bound 0.038%
+    assert "0.0%" not in out
+
+
+def test_parameters_csv_holds_the_values_drawn_per_replicate(runs):
+    out_dir = runs[0] / "many"
+    params = pd.read_csv(out_dir / "parameters.csv")
+    assert list(params["replicate"]) == list(range(50))
+    forgiveness = params["actors.ukraine.response.forgiveness"]  # a prior uniform [0.1, 0.5] in the baseline
+    assert forgiveness.between(0.1, 0.5).all() and forgiveness.nunique() == 50
+    assert "clock.horizon_days" not in params and "actors.united_states.deadline_days" not in params
+    set_params = pd.read_csv(runs[0] / "set" / "parameters.csv")
+    assert "actors.ukraine.response.forgiveness" not in set_params  # --set fixed it for every replicate
+
+
+def test_parameters_csv_is_not_written_when_nothing_varies_by_replicate(runs):
+    out = ok(runs, "fixed")
+    assert "parameters.csv" not in out and "drawn per replicate" not in out
+    assert not (runs[0] / "fixed" / "parameters.csv").exists()
+    assert (runs[0] / "fixed" / "outcomes.csv").is_file()
 
 
 def test_run_of_one_replicate_tells_its_dated_story(runs):
     out = ok(runs, "one")
     assert "19 Apr" in out
     assert "truce" in out.lower()
+    (line,) = [line for line in out.splitlines() if line.startswith("Outcome at day 30:")]
+    assert any(o.replace("_", " ") in line and OUTCOME_MEANINGS[o] in line for o in OUTCOMES), line
 
 
 def test_run_without_out_writes_a_new_folder_under_results(runs):
@@ -180,6 +268,7 @@ def test_rerunning_from_the_manifest_gives_identical_outcomes(runs):
     assert (root / "rerun" / "outcomes.csv").read_bytes() == (root / "set" / "outcomes.csv").read_bytes()
     assert (root / "rerun" / "events.csv").read_bytes() == (root / "set" / "events.csv").read_bytes()
     assert (root / "rerun" / "timeline.csv").read_bytes() == (root / "set" / "timeline.csv").read_bytes()
+    assert (root / "rerun" / "parameters.csv").read_bytes() == (root / "set" / "parameters.csv").read_bytes()
 
 
 def test_the_console_script_is_installed_beside_the_interpreter_or_on_path():

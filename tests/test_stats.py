@@ -9,6 +9,8 @@ from sim.experiments.stats import (
     kaplan_meier,
     km_median,
     paired_difference,
+    percent,
+    share_text,
 )
 from sim.model.outcomes import wilson_interval
 
@@ -125,3 +127,36 @@ def test_identical_pairs_have_zero_difference_and_zero_width():
 
 def test_positively_correlated_pairs_need_fewer_replicates_than_independent_samples():
     assert independent_variance_ratio(*_approval_pairs()) > 1.0
+
+
+# --- shares as people read them ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("count", "n", "text"),
+    [
+        (0, 10_000, "0 of 10,000 (< 0.04%)"),  # Wilson upper bound 0.0384%
+        (0, 1_000, "0 of 1,000 (< 0.4%)"),  # 0.383%
+        (0, 50, "0 of 50 (< 7.2%)"),  # 7.13%
+        (10_000, 10_000, "10,000 of 10,000 (> 99.96%)"),
+        (50, 50, "50 of 50 (> 92.8%)"),
+        (81, 263, "30.8% [25.5%, 36.6%]"),  # Newcombe (1998), as above: 0.2553 and 0.3662, to the nearest 0.1%
+        (1, 10_000, "0.01% [0.0018%, 0.057%]"),
+    ],
+)
+def test_share_text_reads_an_empty_class_as_a_bound_never_as_zero(count, n, text):
+    assert share_text(count, n) == text
+
+
+@pytest.mark.parametrize("n", [1, 7, 50, 999, 10_000, 1_000_000])
+def test_the_printed_bound_of_an_empty_or_full_class_contains_the_wilson_interval(n):
+    low, high = wilson_interval(np.array([0, n]), n)
+    upper = float(share_text(0, n).split("< ")[1].rstrip("%)")) / 100
+    lower = float(share_text(n, n).split("> ")[1].rstrip("%)")) / 100
+    assert high[0] <= upper < high[0] * 1.5 + 1e-12  # rounded up, by less than one significant figure
+    assert lower <= low[1] and 1 - lower < (1 - low[1]) * 1.5 + 1e-12
+
+
+def test_percent_keeps_small_shares_visible():
+    assert percent(0.0) == "0.0%" and percent(0.5) == "50.0%"
+    assert percent(0.00012) == "0.012%" and percent(0.0004) == "0.04%"

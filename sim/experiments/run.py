@@ -23,7 +23,12 @@ DEFAULT_CHUNK = 20_000
 
 @dataclass
 class RunResult:
-    """What one scenario run produced, ready to write or to show."""
+    """What one scenario run produced, ready to write or to show.
+
+    ``parameters`` has one row per replicate and a column per key path whose value differs
+    by replicate (drawn from a prior); just ``replicate`` when none does. ``steps`` is the
+    number of steps of the clock (``tick_hours`` cut at scheduled times).
+    """
 
     scenario: Scenario
     seed: int
@@ -33,7 +38,14 @@ class RunResult:
     events: pd.DataFrame
     wall_seconds: float
     chunk_size: int
+    parameters: pd.DataFrame = field(default_factory=pd.DataFrame)
+    steps: int = 0
     extra: dict = field(default_factory=dict)
+
+    @property
+    def varies_by_replicate(self) -> bool:
+        """Whether any scenario value differs by replicate (then ``parameters.csv`` is worth writing)."""
+        return len(self.parameters.columns) > 1
 
 
 def simulate(
@@ -52,9 +64,10 @@ def simulate(
     started = time.perf_counter()
     ids = np.arange(first_replicate, first_replicate + replicates, dtype=np.int64)
     chunks = [ids[i : i + chunk_size] for i in range(0, len(ids), chunk_size)]
+    # At least this many steps (scheduled times may cut more): enough to decide on a bar.
     ticks = scenario.data["clock"]["horizon_days"] * 24 // scenario.data["clock"]["tick_hours"]
     show = progress if progress is not None else replicates * ticks >= 2_000_000
-    outcomes, timeline, events = [], pd.DataFrame(), pd.DataFrame()
+    outcomes, parameters, timeline, events, steps = [], [], pd.DataFrame(), pd.DataFrame(), 0
     with tqdm(total=len(ids), unit="rep", desc=scenario.name, disable=not show, leave=False) as bar:
         for i, chunk in enumerate(chunks):
             model = CeasefireModel(
@@ -62,8 +75,9 @@ def simulate(
             )
             model.run()
             outcomes.append(model.outcomes())
+            parameters.append(model.parameters())
             if i == 0:
-                timeline, events = model.timeline(), model.events()
+                timeline, events, steps = model.timeline(), model.events(), model.n_ticks
             model.release()
             bar.update(len(chunk))
     return RunResult(
@@ -75,6 +89,8 @@ def simulate(
         events=events,
         wall_seconds=time.perf_counter() - started,
         chunk_size=chunk_size,
+        parameters=pd.concat(parameters, ignore_index=True),
+        steps=steps,
     )
 
 

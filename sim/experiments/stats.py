@@ -6,12 +6,15 @@ only shapes the model's outputs for them. Wilson intervals live in :mod:`sim.mod
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import stats
+
+from sim.model.outcomes import wilson_interval
 
 __all__ = [
     "Survival",
@@ -20,6 +23,8 @@ __all__ = [
     "km_median",
     "paired_difference",
     "sobol_table",
+    "percent",
+    "share_text",
 ]
 
 
@@ -174,3 +179,38 @@ def sobol_table(
         for j, param in enumerate(parameters)
     ]
     return pd.DataFrame(rows)
+
+
+# --- shares for people to read --------------------------------------------------------------
+
+
+def percent(x: float) -> str:
+    """``x`` as a percentage with one decimal, or two significant figures below 0.1% (never '0.0%' for a non-zero share)."""
+    if x == 0 or abs(x) >= 0.001:
+        return f"{x:.1%}"
+    return f"{float(f'{100 * x:.2g}'):g}%"
+
+
+def _ceil_percent(x: float) -> tuple[float, int]:
+    """Share ``x`` (0..1) as a percentage rounded up, and its decimals: one decimal from 1%,
+    one significant figure below (0.0384% -> 0.04%)."""
+    p = 100.0 * x
+    decimals = 1 if p >= 1.0 else -math.floor(math.log10(p))
+    return math.ceil(p * 10**decimals - 1e-9) / 10**decimals, decimals
+
+
+def share_text(count: int, n: int, confidence: float = 0.95) -> str:
+    """A share with its Wilson interval, e.g. ``36.2% [33.3%, 39.2%]``.
+
+    A share of 0 (or of all) is not shown as ``0.0% [0.0%, 0.0%]``, which reads as
+    impossible, but as the count and the interval's far end, rounded outward:
+    ``0 of 10,000 (< 0.04%)``, ``10,000 of 10,000 (> 99.96%)``.
+    """
+    low, high = (float(v[0]) for v in wilson_interval(np.array([count]), n, confidence))
+    if count == 0:
+        bound, decimals = _ceil_percent(high)
+        return f"0 of {n:,} (< {bound:.{decimals}f}%)"
+    if count == n:
+        margin, decimals = _ceil_percent(1.0 - low)
+        return f"{n:,} of {n:,} (> {100.0 - margin:.{decimals}f}%)"
+    return f"{percent(count / n)} [{percent(low)}, {percent(high)}]"
