@@ -78,7 +78,23 @@ def test_compare_command_writes_its_folder(tmp_path, capsys):
     ]
     pairs = pd.read_csv(out / "pairs.csv")
     assert list(pairs["replicate"]) == list(range(300))
-    assert "changed outcome" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "changed outcome" in printed
+    # Differences in percentage points, from the unrounded shares (differences.csv keeps them).
+    diffs = pd.read_csv(out / "differences.csv").set_index("outcome")
+    assert "percentage points (pp)" in printed
+    for outcome in OUTCOMES:
+        (line,) = [line for line in printed.splitlines() if line.startswith(outcome.replace("_", " ") + " ")]
+        difference = diffs.loc[outcome, "difference"]
+        if difference == 0:
+            assert " 0.0 pp" in line, line
+            continue
+        points = 100 * difference
+        shown = f"{points:+.2f} pp" if abs(points) < 0.995 else f"{points:+.1f} pp"
+        assert shown in line, (shown, line)
+    walked = diffs.loc["mediator_walked_away"]
+    assert walked["share_b"] == 0 and walked["difference"] == pytest.approx(-walked["share_a"])
+    assert "0.0% means in none of the 300 replicates: below 1.3% at 95% confidence." in printed
 
 
 @pytest.mark.parametrize(

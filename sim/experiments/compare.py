@@ -23,7 +23,7 @@ from sim.scenario import Scenario, load_scenario, parse_override
 
 from .files import atomic_folder, output_dir
 from .run import simulate, versions
-from .stats import independent_variance_ratio, paired_difference
+from .stats import empty_bound, independent_variance_ratio, paired_difference, percent
 
 __all__ = ["Comparison", "compare", "cmd_compare"]
 
@@ -95,22 +95,38 @@ def summary(c: Comparison) -> str:
     lines = [
         f"A = {c.a.name}, B = {c.b.name}: {n:,} paired replicates (common random numbers), seed {c.seed}, "
         f"{c.wall_seconds:.1f} s",
+        "B - A in percentage points (pp), from the unrounded shares",
         "",
-        f"{'outcome':<22} {'A':>7} {'B':>7} {'B - A':>8}   paired 95% interval   independent runs need",
+        f"{'outcome':<22} {'A':>7} {'B':>7} {'B - A':>9}   {'paired 95% interval':<20}   independent runs need",
     ]
     for r in c.differences().itertuples():
         factor = r.independent_replicates_factor
         need = f"{factor:,.1f}x the replicates" if np.isfinite(factor) else "-"
+        interval = f"[{_pp(r.low)}, {_pp(r.high)}]"
         lines.append(
-            f"{r.outcome.replace('_', ' '):<22} {r.share_a:7.1%} {r.share_b:7.1%} {r.difference:+8.1%}   "
-            f"[{r.low:+.1%}, {r.high:+.1%}]{'':<6} {need}"
+            f"{r.outcome.replace('_', ' '):<22} {percent(r.share_a):>7} {percent(r.share_b):>7} "
+            f"{_pp(r.difference) + ' pp':>9}   {interval:<20}   {need}"
         )
-    lines += ["", f"{c.changed:,} of {n:,} replicates ({c.changed / n:.1%}) changed outcome:"]
+    diffs = c.differences()
+    if ((diffs["share_a"] == 0) | (diffs["share_b"] == 0)).any():
+        lines.append(f"0.0% means in none of the {n:,} replicates: below {empty_bound(n)} at 95% confidence.")
+    lines += ["", f"{c.changed:,} of {n:,} replicates ({percent(c.changed / n)}) changed outcome:"]
     moves = c.transitions().stack()
     moves = moves[(moves > 0) & (moves.index.get_level_values(0) != moves.index.get_level_values(1))]
     for (frm, to), count in moves.sort_values(ascending=False).items():
         lines.append(f"  {frm.replace('_', ' '):<22} -> {to.replace('_', ' '):<22} {count:>8,}")
     return "\n".join(lines)
+
+
+def _pp(difference: float) -> str:
+    """A difference of shares in percentage points, signed: 0.0234 -> '+2.3', 0.0004 -> '+0.04'.
+
+    Below one point it keeps two decimals, so that a small change does not read as none.
+    """
+    points = 100 * difference
+    if points == 0:
+        return "0.0"
+    return f"{points:+.2f}" if abs(points) < 0.995 else f"{points:+.1f}"
 
 
 def figure(c: Comparison):
@@ -121,12 +137,13 @@ def figure(c: Comparison):
     trans = c.transitions()
     fig, (left, right) = plt.subplots(1, 2, figsize=(13, 4.8), gridspec_kw={"width_ratios": [1, 1.1]})
     y = np.arange(len(diffs))
-    err = np.vstack([diffs["difference"] - diffs["low"], diffs["high"] - diffs["difference"]])
-    left.errorbar(diffs["difference"], y, xerr=err, fmt="o", color="k", capsize=3)
+    pp = 100 * diffs[["difference", "low", "high"]]
+    err = np.vstack([pp["difference"] - pp["low"], pp["high"] - pp["difference"]])
+    left.errorbar(pp["difference"], y, xerr=err, fmt="o", color="k", capsize=3)
     left.axvline(0, color="grey", lw=0.8)
     left.set_yticks(y, [o.replace("_", " ") for o in diffs["outcome"]])
     left.invert_yaxis()
-    left.set_xlabel("share in B minus share in A (paired 95% interval)")
+    left.set_xlabel("share in B minus share in A, percentage points (paired 95% interval)")
     left.set_title(f"{c.b.name} vs {c.a.name}: {len(c.pairs):,} paired replicates")
     counts = trans.to_numpy()
     right.imshow(np.log1p(counts), cmap="Blues")

@@ -25,6 +25,7 @@ __all__ = [
     "sobol_table",
     "percent",
     "share_text",
+    "empty_bound",
 ]
 
 
@@ -199,6 +200,13 @@ def _ceil_percent(x: float) -> tuple[float, int]:
     return math.ceil(p * 10**decimals - 1e-9) / 10**decimals, decimals
 
 
+def empty_bound(n: int, confidence: float = 0.95) -> str:
+    """The upper end of the Wilson interval of a share of 0 in ``n``, rounded up: '0.04%' for 10,000."""
+    high = float(wilson_interval(np.array([0]), n, confidence)[1][0])
+    bound, decimals = _ceil_percent(high)
+    return f"{bound:.{decimals}f}%"
+
+
 def share_text(count: int, n: int, confidence: float = 0.95) -> str:
     """A share with its Wilson interval, e.g. ``36.2% [33.3%, 39.2%]``.
 
@@ -208,8 +216,7 @@ def share_text(count: int, n: int, confidence: float = 0.95) -> str:
     """
     low, high = (float(v[0]) for v in wilson_interval(np.array([count]), n, confidence))
     if count == 0:
-        bound, decimals = _ceil_percent(high)
-        return f"0 of {n:,} (< {bound:.{decimals}f}%)"
+        return f"0 of {n:,} (< {empty_bound(n, confidence)})"
     if count == n:
         margin, decimals = _ceil_percent(1.0 - low)
         return f"{n:,} of {n:,} (> {100.0 - margin:.{decimals}f}%)"
