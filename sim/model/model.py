@@ -529,7 +529,7 @@ class CeasefireModel(mesa.Model):
         """The mediator moves its text and asks both parties whether they sign it."""
         us = self.united_states
         us.propose(self.russia, self.ukraine, where)
-        self.log.add(k, "proposal", "united_states", mask=where, detail=lambda i: [_terms_text(x) for x in us.text[i]])
+        self.log.add(k, "proposal", "united_states", mask=where, detail=lambda i: [_terms_text(x) for x in us.text[i]], at_hours=now)
         self._try_agreement(k, us.text, where, np.ones(len(ISSUES), dtype=bool), "mediated", now)
 
     def _bilateral_round(self, k: int, where: np.ndarray, now: float) -> None:
@@ -560,7 +560,7 @@ class CeasefireModel(mesa.Model):
             new & (level == negotiation.CEASEFIRE_DEAL), now + self.ceasefire_hours, np.where(new, np.inf, self.agreement_end)
         )
         self.first_agreement_day = np.where(new & np.isnan(self.first_agreement_day), now / 24.0, self.first_agreement_day)
-        self.log.add(k, "agreement", track, mask=new, detail=_LEVELS[self.agreement], at_end=True)
+        self.log.add(k, "agreement", track, mask=new, detail=_LEVELS[self.agreement], at_hours=now)
 
     def release(self) -> None:
         """Let this finished model be garbage-collected.
