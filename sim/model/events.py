@@ -54,10 +54,10 @@ class EventLog:
             return
         ids = self.model.replicate_ids[where]
         if at_hours is None:
-            times = [self.model.time_of(tick + at_end).isoformat()] * len(where)
+            times = [self.model.time_of(tick + at_end).isoformat(timespec="seconds")] * len(where)
         else:
             hours = np.broadcast_to(np.asarray(at_hours, dtype=float), self.model.replicate_ids.shape)[where]
-            times = [self.model.clock.time_of(h).isoformat() for h in hours]
+            times = [self.model.clock.time_of(round(h * 3600.0) / 3600.0).isoformat(timespec="seconds") for h in hours]
         for rid, time, who, what in zip(ids, times, _pick(actor, where), _pick(detail, where), strict=True):
             self._rows.append((int(rid), tick, time, who, kind, what))
 
