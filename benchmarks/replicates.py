@@ -6,9 +6,13 @@ fresh Python process so that its peak resident memory (``ru_maxrss``) is its own
 (a) ``mesa.batch_run`` with one replicate per model run (``number_processes=1``);
 (b) one vectorised ``CeasefireModel`` holding 10^3, 10^4 and 10^5 replicates;
 (c) one design point of 10^5 and 10^6 replicates through ``ceasefire sweep --workers 2``
-    (chunks of 20,000), whose manifest records its own and its workers' peak memory.
+    (chunks of 20,000), whose manifest records its own and its workers' peak memory;
+(d) a Latin hypercube of 64 points x 300 replicates through ``ceasefire sweep --workers 2``,
+    with several points per chunk (the default chunk size of 20,000: 32 points per chunk, two
+    chunks) and with one point per chunk (``--chunk-size 300``), alternately, three times
+    each; the ratio of their replicates per second is what packing points gains.
 
-All on the packaged 30-day baseline (120 ticks of 6 hours).
+All on the packaged 30-day baseline (120 ticks of 6 hours). ``--packing-only`` runs (d) alone.
 """
 
 from __future__ import annotations
@@ -92,7 +96,45 @@ def case_sweep(replicates: int) -> dict:
     }
 
 
-CASES = {"batch_run": case_batch_run, "vectorised": case_vectorised, "sweep": case_sweep}
+LHS = """
+[sweep]
+name = "benchmark-lhs"
+scenario = "baseline"
+replicates = 300
+seed = 1
+design = "lhs"
+samples = 64
+[parameters]
+"actors.united_states.deadline_days" = { min = 3.0, max = 30.0 }
+"actors.ukraine.response.forgiveness" = { min = 0.0, max = 0.8 }
+"actors.ukraine.perception.false_alarms_per_day" = { min = 0.0, max = 4.0 }
+"actors.europe.monitoring" = { min = 0.0, max = 0.9 }
+"""
+
+
+def case_lhs(chunk_size: int) -> dict:
+    """(d) A 64-point LHS sweep of 300 replicates per point on two workers, ``--chunk-size chunk_size``."""
+    with tempfile.TemporaryDirectory() as tmp:
+        file = Path(tmp) / "lhs.toml"
+        file.write_text(LHS)
+        out = Path(tmp) / "out"
+        started = time.perf_counter()
+        command = [sys.executable, "-m", "sim.cli", "sweep", str(file), "--out", str(out), "--workers", "2"]
+        command += ["--quiet", "--chunk-size", str(chunk_size)]
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+        wall = time.perf_counter() - started
+        meta = json.loads((out / "manifest.json").read_text())
+    return {
+        "replicates": 64 * 300,
+        "seconds": wall,
+        "sweep_seconds": meta["wall_seconds"],
+        "chunks": meta["chunking"]["chunks"],
+        "points_per_chunk": meta["chunking"]["points_per_chunk"],
+        "peak_mib": meta["peak_memory_mib"]["main"] + 2 * meta["peak_memory_mib"]["largest_worker"],
+    }
+
+
+CASES = {"batch_run": case_batch_run, "vectorised": case_vectorised, "sweep": case_sweep, "lhs": case_lhs}
 
 
 def measure(case: str, n: int) -> dict:
@@ -132,16 +174,50 @@ def table(batch_runs: int) -> str:
     return "\n".join(lines)
 
 
+def packing_table(repeats: int = 3) -> str:
+    """(d): packed and unpacked runs alternately, so that a change of load hits both alike."""
+    runs: dict[str, list[dict]] = {"packed": [], "one point per chunk": []}
+    for i in range(repeats):
+        for label, chunk_size in (("packed", 20_000), ("one point per chunk", 300)):
+            print(f"  running (d) {label}, round {i + 1} ...", file=sys.stderr, flush=True)
+            runs[label].append(measure("lhs", chunk_size))
+    lines = [
+        f"{'(d) LHS 64 points x 300, 2 workers':<42} {'chunks':>6} {'points/chunk':>12} {'sweep s':>8} "
+        f"{'replicates/s':>13} {'wall s':>7} {'peak MiB':>9}",
+        "-" * 104,
+    ]
+    rates = {}
+    for label, results in runs.items():
+        for r in results:
+            lines.append(
+                f"{label:<42} {r['chunks']:>6} {r['points_per_chunk']:>12} {r['sweep_seconds']:>8.2f} "
+                f"{r['replicates'] / r['sweep_seconds']:>13,.0f} {r['seconds']:>7.2f} {r['peak_mib']:>9,.0f}"
+            )
+        rates[label] = sorted(r["replicates"] / r["sweep_seconds"] for r in results)[len(results) // 2]
+    ratio = rates["packed"] / rates["one point per chunk"]
+    lines.append("")
+    lines.append(
+        f"median replicates/s (sweep's own wall time): packed {rates['packed']:,.0f}, one point per chunk "
+        f"{rates['one point per chunk']:,.0f}; ratio {ratio:.1f}x"
+    )
+    lines.append(f"machine: {os.cpu_count()} cores; Python {sys.version.split()[0]}; load average {os.getloadavg()}")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--case", choices=list(CASES), help=argparse.SUPPRESS)
     parser.add_argument("--n", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--batch-runs", type=int, default=300, help="model runs for case (a) (default 300)")
+    parser.add_argument("--packing-only", action="store_true", help="run case (d) alone: packed vs unpacked")
     args = parser.parse_args()
     if args.case:
         print(json.dumps(CASES[args.case](args.n)))
         return
-    print(table(args.batch_runs))
+    if not args.packing_only:
+        print(table(args.batch_runs))
+        print()
+    print(packing_table())
 
 
 if __name__ == "__main__":
