@@ -168,7 +168,7 @@ def test_packed_chunks_cover_every_replicate_once_under_unique_names():
 
 
 def test_results_do_not_depend_on_workers_chunk_size_or_backend(grid_file, tmp_path):
-    run(grid_file, tmp_path / "serial", workers=1, chunk_size=1000)  # three points per chunk
+    run(grid_file, tmp_path / "serial", workers=1, chunk_size=1000)  # two points per chunk
     run(grid_file, tmp_path / "pool", workers=2, chunk_size=70)
     run(grid_file, tmp_path / "dask", workers=2, chunk_size=128, backend="dask")
     reference = read(tmp_path / "serial")
@@ -251,12 +251,15 @@ def test_each_point_of_a_packed_chunk_gets_the_rows_it_gets_run_by_itself(tmp_pa
         pd.testing.assert_frame_equal(got, alone, check_exact=True)
 
 
-def test_points_per_chunk_fills_a_chunk_but_leaves_every_worker_work(tmp_path):
+def test_points_per_chunk_fills_chunks_in_whole_rounds_of_the_workers(tmp_path):
     spec = load_sweep(write_sweep(tmp_path, PACKABLE_LHS.format(replicates=40), "lhs.toml"))
-    assert points_per_chunk(spec, chunk_size=20_000, workers=1) == 12
-    assert points_per_chunk(spec, chunk_size=20_000, workers=2) == 6
+    assert points_per_chunk(spec, chunk_size=20_000, workers=1) == 12  # the whole sweep in one model
+    assert points_per_chunk(spec, chunk_size=20_000, workers=2) == 6  # one chunk for each worker
     assert points_per_chunk(spec, chunk_size=100, workers=2) == 2  # 2 x 40 replicates fit in 100
-    assert points_per_chunk(spec, chunk_size=30, workers=1) == 1  # one point is more than a chunk
+    # 4 points fit in 160 replicates: 3 chunks, a round and a half of 2 workers; 4 chunks of 3 instead.
+    assert points_per_chunk(spec, chunk_size=160, workers=2) == 3
+    assert points_per_chunk(spec, chunk_size=160, workers=1) == 4
+    assert points_per_chunk(spec, chunk_size=79, workers=1) == 1  # two points are more than a chunk
     for line in (
         '"clock.tick_hours" = [4, 12]',  # a whole number that shapes the clock
         '"actors.ukraine.response.rule" = ["symmetric", "fixed"]',  # text

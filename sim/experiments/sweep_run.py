@@ -153,16 +153,20 @@ def packable(spec: SweepSpec) -> bool:
 
 
 def points_per_chunk(spec: SweepSpec, chunk_size: int, workers: int) -> int:
-    """Design points per chunk: as many as fit in ``chunk_size`` replicates, when the sweep is packable.
+    """Design points per chunk, when the sweep is packable: at most ``chunk_size`` replicates a chunk.
 
-    Never so many that fewer chunks than ``workers`` remain (each worker gets work); 1 when
-    a point alone fills a chunk or the swept values cannot be per-replicate arrays.
+    The fewest chunks that hold ``chunk_size`` replicates or fewer each, rounded up to a
+    whole number of rounds of the ``workers`` (so none waits while another runs a last
+    chunk alone), shared evenly between them. 1 when two points do not fit in a chunk or
+    the swept values cannot be per-replicate arrays.
     """
-    if not packable(spec):
-        return 1
     fit = chunk_size // spec.replicates
-    spread = -(-len(spec.points) // max(1, workers))
-    return max(1, min(fit, spread))
+    if fit < 2 or not packable(spec):
+        return 1
+    points = len(spec.points)
+    rounds = -(-points // fit)
+    chunks = -(-rounds // max(1, workers)) * max(1, workers)
+    return max(1, -(-points // chunks))
 
 
 def available_cores() -> int:
