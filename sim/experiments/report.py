@@ -150,7 +150,7 @@ def figure_heatmap(result: SweepResult, p: str, q: str):
         grid = pooled_grid(result, p, q, o)
         im = ax.imshow(grid.to_numpy(dtype=float), origin="lower", cmap="viridis", vmin=0, vmax=1, aspect="auto")
         for (i, j), v in np.ndenumerate(grid.to_numpy(dtype=float)):
-            ax.text(j, i, f"{v:.0%}", ha="center", va="center", fontsize=7, color="w" if v < 0.6 else "k")
+            ax.text(j, i, _cell(v), ha="center", va="center", fontsize=7, color="w" if v < 0.6 else "k")
         ax.set_xticks(range(grid.shape[1]), [_fmt(v) for v in grid.columns], fontsize=7)
         ax.set_yticks(range(grid.shape[0]), [_fmt(v) for v in grid.index], fontsize=7)
         ax.set_xlabel(_short(q), fontsize=8)
@@ -343,6 +343,17 @@ figure{{margin:2em 0}}figcaption{{color:#444;max-width:60em}}th{{text-align:left
 {figures}
 </body></html>
 """
+
+
+def _cell(share: float) -> str:
+    """A heatmap cell's share in whole percent; a small share that is not zero never reads '0%'."""
+    if share == 0:
+        return "0"
+    if share < 0.005:
+        return "<1%"
+    if share > 0.995 and share < 1:
+        return ">99%"
+    return f"{share:.0%}"
 
 
 def _short(path: str) -> str:
