@@ -33,6 +33,15 @@ if TYPE_CHECKING:
 MAX_TIMED_VIOLATIONS = 32
 
 
+def at(value: float | np.ndarray, rows: np.ndarray) -> float | np.ndarray:
+    """A parameter at some replicates: a float as it is, a per-replicate array at ``rows``."""
+    return value[rows] if isinstance(value, np.ndarray) and value.ndim else value
+
+
+def _no_counts(R: int) -> dict[str, np.ndarray]:
+    return {name: np.zeros(R, dtype=np.int64) for name in ("perceived", "cleared", "answered", "ordered")}
+
+
 def issue_array(table: Mapping[str, float | np.ndarray], R: int) -> np.ndarray:
     """(R, 6) one column per issue, from a table of floats or (R,) arrays."""
     return np.column_stack([np.broadcast_to(np.asarray(table[i], dtype=float), (R,)) for i in ISSUES])
@@ -140,27 +149,29 @@ class Belligerent(mesa.Agent):
         A violation is fire seen in a class in which this side holds fire under a
         commitment. Ordered strikes are seen with probability 1 - ``miss`` each, so are
         unordered ones (incidents and local answers); false alarms add strikes that never
-        happened. Returns the counts by kind, for the event log.
+        happened. Only replicates where this side holds fire perceive violations, so only
+        they draw numbers (the draws of a replicate do not depend on the others). Returns
+        the counts by kind, for the event log.
         """
         m, other = self.model, self.other
         dt = m.dt_hours
-        holding = m.committed[:, self.index, :]
-        ordered = poisson(
-            self.draw("see_ordered"),
-            (1.0 - self.miss) * m.strike_events_per_hour * dt * (other.intended * holding).sum(axis=1),
-        )
-        local = binomial(self.draw("see_local"), other.local * holding[:, military.MILITARY], 1.0 - self.miss)
-        alarms = poisson(
-            self.draw("false_alarms"),
-            self.false_alarms_per_hour * dt * (1.0 - m.monitoring) * holding.sum(axis=1),
-        )
         self.grievance_start = self.grievance
         self.counted = np.zeros(m.n_replicates, dtype=np.int64)
         self.trust = self._trust_recovered(dt)
-        u = {what: self.draw(what) for what in ("cleared", "answer", "answer_now")}
-        counts = self._judge(ordered, local + alarms, u, since=np.full(m.n_replicates, m.window[0]))
-        counts["ordered"] = ordered
-        return counts
+        self.answer_now = np.zeros(m.n_replicates, dtype=np.int64)
+        holding = m.committed[:, self.index, :]
+        rows = np.flatnonzero(holding[:, 0] | holding[:, 1])
+        if rows.size == 0:
+            return _no_counts(m.n_replicates)
+        held = holding[rows]
+        seen = 1.0 - at(self.miss, rows)
+        strikes = at(m.strike_events_per_hour, rows) * dt * (other.intended[rows] * held).sum(axis=1)
+        ordered = poisson(self.draw_rows("see_ordered", rows), seen * strikes)
+        local = binomial(self.draw_rows("see_local", rows), other.local[rows] * held[:, military.MILITARY], seen)
+        alarm_rate = at(self.false_alarms_per_hour, rows) * dt * (1.0 - m.monitoring[rows]) * held.sum(axis=1)
+        alarms = poisson(self.draw_rows("false_alarms", rows), alarm_rate)
+        u = {what: self.draw_rows(what, rows) for what in ("cleared", "answer", "answer_now")}
+        return self._judge(rows, ordered, local + alarms, u, since=np.full(rows.size, m.window[0]))
 
     def observe_answers(self, strikes: np.ndarray, since: np.ndarray, generation: int) -> dict[str, np.ndarray]:
         """Perceive the local answers the other side fired later in this same step.
@@ -169,43 +180,57 @@ class Belligerent(mesa.Agent):
         too, so a chain of answers plays out within a long step as it would over short ones.
         """
         m = self.model
-        holding = m.committed[:, self.index, military.MILITARY]
-        u = {what: m.streams.uniform(m.tick, f"{what}:{generation}:{self.side}") for what in ("see_local", "cleared", "answer", "answer_now")}
-        local = binomial(u["see_local"], strikes * holding, 1.0 - self.miss)
-        counts = self._judge(np.zeros_like(local), local, u, since)
-        counts["ordered"] = np.zeros_like(local)
-        return counts
+        self.answer_now = np.zeros(m.n_replicates, dtype=np.int64)
+        rows = np.flatnonzero((strikes > 0) & m.committed[:, self.index, military.MILITARY])
+        if rows.size == 0:
+            return _no_counts(m.n_replicates)
+        u = {
+            what: m.streams.uniform_rows(m.tick, f"{what}:{generation}:{self.side}", rows)
+            for what in ("see_local", "cleared", "answer", "answer_now")
+        }
+        local = binomial(u["see_local"], strikes[rows], 1.0 - at(self.miss, rows))
+        return self._judge(rows, np.zeros_like(local), local, u, since[rows])
 
-    def _judge(self, ordered: np.ndarray, unordered: np.ndarray, u: dict, since: np.ndarray) -> dict[str, np.ndarray]:
+    def draw_rows(self, what: str, rows: np.ndarray) -> np.ndarray:
+        """This step's uniforms for ``what`` of this side, at ``rows`` only."""
+        return self.model.streams.uniform_rows(self.model.tick, f"{what}:{self.side}", rows)
+
+    def _judge(
+        self, rows: np.ndarray, ordered: np.ndarray, unordered: np.ndarray, u: dict, since: np.ndarray
+    ) -> dict[str, np.ndarray]:
         """Accuse, let a monitor clear up unordered strikes, count the rest, and answer some.
 
-        A monitor clears an unordered strike before this side acts on it with the
-        probability of :func:`military.clearance`; what is not cleared counts toward the
-        side's grievance and costs trust, and each counted violation is answered by a
-        local strike with probability 1 - ``forgiveness``.
+        Works on the replicates ``rows``. A monitor clears an unordered strike before this
+        side acts on it with the probability of :func:`military.clearance`; what is not
+        cleared counts toward the side's grievance and costs trust, and each counted
+        violation is answered by a local strike with probability 1 - ``forgiveness``.
         """
         m = self.model
         perceived = ordered + unordered
-        cleared = binomial(u["cleared"], unordered, military.clearance(m.monitoring, self.lag_hours, m.clear_hours))
+        chance = military.clearance(m.monitoring[rows], at(self.lag_hours, rows), m.clear_hours)
+        cleared = binomial(u["cleared"], unordered, chance)
         counted = perceived - cleared
-        self.perceived = self.perceived + perceived
-        self.accusations += perceived
-        self.truce_accusations += perceived * m.truce_on
-        self.cleared += cleared
-        self.counted = self.counted + counted
-        self.trust = self.trust * (1.0 - self.params["commitment"]["trust_loss"]) ** counted
+        self.perceived[rows] += perceived
+        self.accusations[rows] += perceived
+        self.truce_accusations[rows] += perceived * m.truce_on[rows]
+        self.cleared[rows] += cleared
+        self.counted[rows] += counted
+        self.trust[rows] *= (1.0 - at(self.params["commitment"]["trust_loss"], rows)) ** counted
         answered = np.zeros_like(counted)
         if self.rule.answers_violations:
-            answered = binomial(u["answer"], counted, 1.0 - self.forgiveness)
-            self._schedule_answers(answered, since, u["answer_now"])
-        return {"perceived": perceived, "cleared": cleared, "answered": answered}
+            answered = binomial(u["answer"], counted, 1.0 - at(self.forgiveness, rows))
+            self._schedule_answers(rows, answered, since, u["answer_now"])
+        counts = _no_counts(m.n_replicates)
+        for name, values in (("perceived", perceived), ("cleared", cleared), ("answered", answered), ("ordered", ordered)):
+            counts[name][rows] = values
+        return counts
 
     def _trust_recovered(self, dt: float) -> np.ndarray:
         """Trust drifts back toward its starting level (exponentially, at ``trust_recovery_per_day``)."""
         rate = self.params["commitment"]["trust_recovery_per_day"]
         return self.trust_start + (self.trust - self.trust_start) * np.exp(-rate * dt / 24.0)
 
-    def _schedule_answers(self, answered: np.ndarray, since: np.ndarray, u_now: np.ndarray) -> None:
+    def _schedule_answers(self, rows: np.ndarray, answered: np.ndarray, since: np.ndarray, u_now: np.ndarray) -> None:
         """Answer ``answer_lag_hours`` after each counted violation, seen at a uniform time in ``[since, end)``.
 
         Answers that fall due before the step ends are fired in it (``answer_now``, from
@@ -213,22 +238,21 @@ class Belligerent(mesa.Agent):
         """
         m = self.model
         end = m.window[1]
-        lag = np.broadcast_to(np.asarray(self.lag_hours, dtype=float), answered.shape)
-        left = end - since
-        inside = np.clip(1.0 - lag / np.maximum(left, 1e-12), 0.0, 1.0)
+        lag = np.broadcast_to(at(self.lag_hours, rows), rows.shape).astype(float)
+        inside = np.clip(1.0 - lag / np.maximum(end - since, 1e-12), 0.0, 1.0)
         now = binomial(u_now, answered, inside)
-        self.answer_now = now
-        self.answer_since = since + lag
+        self.answer_now[rows] = now
+        self.answer_since[rows] = since + lag
+        self.answers[rows] += answered
         later = answered - now
-        rows = np.flatnonzero(later)
-        self.answers += answered
-        if rows.size == 0:
+        pending = np.flatnonzero(later)
+        if pending.size == 0:
             return
         # The later ones were seen in [max(since, end - lag), end): they fall due in [max(since + lag, end), end + lag).
-        due_at = 0.5 * (np.maximum(since[rows] + lag[rows], end) + end + lag[rows])
+        due_at = 0.5 * (np.maximum(since[pending] + lag[pending], end) + end + lag[pending])
         due = np.maximum(m.clock.step_at(due_at), m.tick + 1)
         keep = due < m.clock.n_steps
-        np.add.at(self.answer_queue, (rows[keep], due[keep] % m.queue_steps), later[rows[keep]])
+        np.add.at(self.answer_queue, (rows[pending][keep], due[keep] % m.queue_steps), later[pending][keep])
 
     def reckon(self) -> np.ndarray:
         """(R,) the hour at which this step's counted violations first exceeded tolerance (NaN: never).

@@ -24,20 +24,26 @@ _TINY = 2.0**-53
 def poisson(u: np.ndarray, mean: np.ndarray | float) -> np.ndarray:
     """(R,) int64: Poisson counts with mean ``mean`` (scalar or (R,)) by inversion of ``u``.
 
-    Exact inversion for means up to :data:`NORMAL_ABOVE`, normal approximation above.
+    Exact inversion for means up to :data:`NORMAL_ABOVE`, normal approximation above. Most
+    counts are 0 (``u < exp(-mean)``), so the search only visits the others.
     """
     u = np.asarray(u, dtype=float)
-    mean = np.broadcast_to(np.asarray(mean, dtype=float), u.shape)
+    mean = np.asarray(mean, dtype=float)
     out = np.zeros(u.shape, dtype=np.int64)
     big = mean > NORMAL_ABOVE
     if big.any():
+        big = np.broadcast_to(big, u.shape)
+        full = np.broadcast_to(mean, u.shape)
         z = ndtri(np.clip(u[big], _TINY, 1.0 - _TINY))
-        out[big] = np.maximum(0, np.floor(mean[big] + np.sqrt(mean[big]) * z + 0.5)).astype(np.int64)
-    todo = np.flatnonzero(~big & (mean > 0.0))
+        out[big] = np.maximum(0, np.floor(full[big] + np.sqrt(full[big]) * z + 0.5)).astype(np.int64)
+        mean = np.where(big, 0.0, full)
+    zero = np.exp(-mean)
+    todo = np.flatnonzero(u >= zero)
     if todo.size == 0:
         return out
-    m, v = mean[todo], u[todo]
-    pmf = np.exp(-m)
+    m = np.broadcast_to(mean, u.shape)[todo]
+    v = u[todo]
+    pmf = np.broadcast_to(zero, u.shape)[todo]
     cdf = pmf.copy()
     k = 0
     while todo.size:

@@ -38,7 +38,7 @@ SIDES = ("russia", "ukraine")
 DRAWS: tuple[str, ...] = tuple(
     f"{what}:{side}"
     for side in SIDES
-    for what in ("incidents", "see_ordered", "see_local", "false_alarms", "cleared", "answer", "answer_now")
+    for what in ("incidents",)
 ) + ("battle", "truce_extension", "deadline_extension", "mediator_return")
 #: Generations of answers to answers played out within one step (see _answer_within_step).
 MAX_GENERATIONS = 6
@@ -201,25 +201,28 @@ class CeasefireModel(mesa.Model):
 
     def holding_any(self) -> np.ndarray:
         """(R, 2) bool: where each side holds fire in at least one class."""
-        return self.committed[:, :, 0] | self.committed[:, :, 1]
+        return self._holding
 
     def _update_commitments(self) -> None:
         """Derive who must hold fire in which class (R, 2 sides, 2 classes), and the monitor.
 
         A side newly holding fire starts counting violations afresh.
         """
-        before = self.holding_any() if hasattr(self, "committed") else np.zeros((self.n_replicates, 2), dtype=bool)
-        by_agreement = np.empty((self.n_replicates, 2), dtype=bool)
-        by_agreement[:, 0] = self.agreement >= negotiation.CEASEFIRE_DEAL  # military: ceasefire, settlement
-        by_agreement[:, 1] = self.agreement >= negotiation.PARTIAL  # civilian: every agreement
-        self.committed = self.truce_bound[:, :, None] | by_agreement[:, None, :]
+        before = getattr(self, "_holding", None)
+        civilian = self.agreement >= negotiation.PARTIAL  # every agreement binds the civilian class
+        military_ = self.agreement >= negotiation.CEASEFIRE_DEAL  # ceasefire and settlement bind both
+        self.committed = np.empty((self.n_replicates, 2, 2), dtype=bool)
+        self.committed[:, :, 0] = self.truce_bound | military_[:, None]
+        self.committed[:, :, 1] = self.truce_bound | civilian[:, None]
         self.covered = self.committed[:, 0, :] | self.committed[:, 1, :]
-        fresh = self.holding_any() & ~before
-        for b in self.belligerents:
-            b.grievance = np.where(fresh[:, b.index], 0.0, b.grievance)
+        self._holding = self.truce_bound | civilian[:, None]  # military is bound only with civilian
+        if before is not None:
+            fresh = self._holding & ~before
+            for b in self.belligerents:
+                b.grievance[fresh[:, b.index]] = 0.0
         us, europe = self.united_states, self.europe
         mission = np.maximum(europe.params["monitoring"], us.params["monitoring"] * us.engaged)
-        self.monitoring = np.where(self.agreement > 0, mission, 0.0)
+        self.monitoring = np.where(civilian, mission, 0.0)
 
     # --- one step ------------------------------------------------------------------
 
