@@ -491,9 +491,11 @@ class CeasefireModel(mesa.Model):
             b.concede(pressure, days, pressure_now)
             b.restate()
         self._abandon_for_value(k, start, end)
-        us.measure_progress(self.russia, self.ukraine)
-        progress = lambda i: [f"progress {p:.0%}" for p in us.progress[i]]  # noqa: E731
+        # Progress is read where it is used: by a stepped-back mediator, at a deadline, in a timeline.
         away = ~us.engaged  # stepped back for the whole of this step
+        if away.any() or self.recorder.keep:
+            us.measure_progress(self.russia, self.ukraine)
+        progress = lambda i: [f"progress {p:.0%}" for p in us.progress[i]]  # noqa: E731
         back = us.consider_return(end, days, self.draws[:, self.draw_index["mediator_return"]], away)
         self.log.add(k, "mediator_returned", "united_states", mask=back, detail=progress, at_end=True)
         # Rounds and deadlines that fall at the horizon itself are outside the run, like events.
@@ -509,7 +511,8 @@ class CeasefireModel(mesa.Model):
             self._bilateral_round(k, bilateral, end)
         if not inside:
             return
-        us.measure_progress(self.russia, self.ukraine)
+        if (us.engaged & (us.deadline_at <= end + 1e-9)).any() or self.recorder.keep:
+            us.measure_progress(self.russia, self.ukraine)
         for kind, mask in us.face_deadline(end, self.draws[:, self.draw_index["deadline_extension"]]).items():
             self.log.add(k, kind, "united_states", mask=mask, detail=progress, at_end=True)
 
