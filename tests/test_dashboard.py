@@ -218,7 +218,9 @@ def test_sliders_left_at_their_start_keep_the_files_priors_and_a_moved_one_fixes
     from sim.model.model import CeasefireModel
 
     scenario = load_scenario("baseline")
-    untouched = {key: spec["value"] for key, spec in model_params("baseline", scenario).items() if isinstance(spec, dict)}
+    untouched = {
+        key: spec["value"] for key, spec in model_params("baseline", scenario).items() if isinstance(spec, dict)
+    }
     untouched.pop("seed")
     reset = DashboardModel("baseline", seed=3, **untouched)
     plain = CeasefireModel("baseline", seed=3)

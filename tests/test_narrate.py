@@ -246,14 +246,19 @@ def test_the_mediator_extends_walks_away_returns_and_walks_away_again():
             (67, "united_states", "walk_away", "progress 25%"),
             (80, "united_states", "mediator_returned", "progress 51%"),
             (100, "united_states", "walk_away", "progress 30%"),
+            (104, "united_states", "mediator_returned", "progress 52%"),
+            (108, "united_states", "deadline_met", "progress 55%"),
             (110, "", "ceasefire_expired", ""),
+            (112, "united_states", "deadline_met", "progress 56%"),
         )
     )
     assert "The U.S. deadline arrives without enough progress (progress 20%); Washington extends it." in lines[0]
     assert "The United States walks away from the talks (progress 25%)" in lines[1]
     assert "The United States comes back to the talks (progress 51%), with a new deadline." in lines[2]
     assert "The United States walks away from the talks again (progress 30%)" in lines[3]
-    assert "The ceasefire's term is over. The civilian-targets moratorium stays in force" in lines[4]
+    assert "The U.S. deadline passes with enough progress (progress 55%); the mediator stays." in lines[5]
+    assert "The ceasefire's term is over. The civilian-targets moratorium stays in force" in lines[6]
+    assert "The United States reviews progress (progress 56%) and stays." in lines[7]
 
 
 def test_the_story_ends_by_saying_how_it_ended_in_words_for_every_outcome_class():

@@ -118,7 +118,11 @@ def fixed_levers(scenario: Scenario, kwargs: dict) -> dict:
     out = dict(kwargs)
     for path, _, _, _, step in LEVERS:
         key = path.replace(".", "__")
-        if key in out and isinstance(scenario.get(path), Prior) and np.isclose(out[key], lever_start(scenario, path, step)):
+        if (
+            key in out
+            and isinstance(scenario.get(path), Prior)
+            and np.isclose(out[key], lever_start(scenario, path, step))
+        ):
             del out[key]
     return out
 
@@ -251,12 +255,14 @@ def StatusPanel(model: CeasefireModel, ref: str):
     progress = f"{us.progress[0]:.0%} (needs {_one(us.params['required_progress']):.0%})"
     ru, ua = model.russia, model.ukraine
     accusations = f"Russia {int(ru.accusations[0])} · Ukraine {int(ua.accusations[0])}"
-    counted = " · ".join(
-        f"{b.side.title()} {b.grievance[0]:.1f} / {b.tolerance_now()[0]:.1f}" for b in (ru, ua)
-    )
+    counted = " · ".join(f"{b.side.title()} {b.grievance[0]:.1f} / {b.tolerance_now()[0]:.1f}" for b in (ru, ua))
     trust = f"Russia {ru.trust[0]:.2f} · Ukraine {ua.trust[0]:.2f}"
     boxes = [
-        _box("Now", f"<span data-testid='clock'>{now}</span> <span style='font-size:15px;font-weight:400'>({day})</span>", "#222"),
+        _box(
+            "Now",
+            f"<span data-testid='clock'>{now}</span> <span style='font-size:15px;font-weight:400'>({day})</span>",
+            "#222",
+        ),
         _box("Unilateral truce", truce, truce_colour),
         _box("Agreement in force", deal, "#66bd63" if level != "none" else "#999"),
         _box("U.S. deadline", deadline, colour),

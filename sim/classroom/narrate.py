@@ -154,6 +154,8 @@ class InForce:
             self.agreement = "partial"
         elif kind == "walk_away":
             self.walkouts += 1
+        elif kind == "mediator_returned":
+            self.reviews = 0  # it comes back with a new deadline, not a review
         elif kind == "deadline_met":
             self.reviews += 1
 

@@ -63,8 +63,18 @@ def plot_timeline(ax: plt.Axes, timeline: pd.DataFrame, replicate: int | None = 
     middle = 0.5 * (edges[:-1] + edges[1:])
     for side, colour in SIDE_COLOURS.items():
         name = side.title()
-        ax.stairs(tl[f"fire_{side}_military"], edges, baseline=None, color=colour, lw=1.6, label=f"{name}: military targets")
-        ax.stairs(tl[f"fire_{side}_civilian"], edges, baseline=None, color=colour, lw=1.6, ls="--", label=f"{name}: civilian targets")
+        ax.stairs(
+            tl[f"fire_{side}_military"], edges, baseline=None, color=colour, lw=1.6, label=f"{name}: military targets"
+        )
+        ax.stairs(
+            tl[f"fire_{side}_civilian"],
+            edges,
+            baseline=None,
+            color=colour,
+            lw=1.6,
+            ls="--",
+            label=f"{name}: civilian targets",
+        )
         accused = tl[f"accusations_{side}"].to_numpy() > 0
         ax.scatter(
             middle[accused],
@@ -95,7 +105,9 @@ def abandonments(events: pd.DataFrame | None, start: str | None, replicate: int)
     out = []
     for r in rows.itertuples():
         day = (pd.Timestamp(r.time) - origin) / pd.Timedelta(days=1)
-        for side, tolerance in re.findall(r"(russia|ukraine): [\d.]+ recent violations counted.*?\(([\d.]+)\)", str(r.detail)):
+        for side, tolerance in re.findall(
+            r"(russia|ukraine): [\d.]+ recent violations counted.*?\(([\d.]+)\)", str(r.detail)
+        ):
             out.append((side, day, float(tolerance)))
     return out
 
@@ -121,7 +133,9 @@ def plot_grievance(
             lw=1.6,
             label=f"{name}: violations counted",
         )
-        ax.stairs(tl[f"tolerance_{side}"], edges, baseline=None, color=colour, lw=1.2, ls=":", label=f"{name}: tolerates")
+        ax.stairs(
+            tl[f"tolerance_{side}"], edges, baseline=None, color=colour, lw=1.2, ls=":", label=f"{name}: tolerates"
+        )
     quit_ = abandonments(events, start, replicate)
     for side, day, tolerance in quit_:
         ax.scatter([day], [tolerance], marker="X", s=70, color=SIDE_COLOURS[side], edgecolor="black", zorder=5)
