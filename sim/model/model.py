@@ -243,11 +243,14 @@ class CeasefireModel(mesa.Model):
         self.belligerents.do("advance")
         self._log_violations(k)
         seen = {b.side: b.observe() for b in self.belligerents}
-        self._log_accusations(k, seen)
-        self._answer_within_step(k)
-        self.united_states.hear(self.russia.perceived + self.ukraine.perceived, self.dt_hours)
+        for later in self._answer_within_step(k):
+            for side, counts in later.items():
+                for name in ("cleared", "answered"):
+                    seen[side][name] = seen[side][name] + counts[name]
         self._consequences()
         self._abandon_for_violations(k, start, end)
+        self._log_accusations(k, seen)  # after any collapse withdrew accusations that came after it
+        self.united_states.hear(self.russia.perceived + self.ukraine.perceived, self.dt_hours)
         self._end_truce(k, end)
         self._expire_ceasefire(k, end)
         if self.negotiating:
@@ -326,24 +329,39 @@ class CeasefireModel(mesa.Model):
             self.log.add(k, "violation", b.side, mask=fired, detail=detail)
 
     def _log_accusations(self, k: int, seen: Mapping[str, Mapping[str, np.ndarray]]) -> None:
-        for side, counts in seen.items():
-            self.log.add(k, "accusation", side, mask=counts["perceived"] > 0, detail=_accusation_text(counts))
-            self.log.add(k, "answer", side, mask=counts["answered"] > 0, detail=_count_text(counts["answered"]))
+        """One accusation and one answer row per side and step: the step's final counts."""
+        for b in self.belligerents:
+            counts = dict(seen[b.side])
+            counts["perceived"] = b.perceived
+            counts["cleared"] = np.minimum(counts["cleared"], b.perceived)
+            self.log.add(k, "accusation", b.side, mask=b.perceived > 0, detail=_accusation_text(counts))
+            self.log.add(k, "answer", b.side, mask=counts["answered"] > 0, detail=_count_text(counts["answered"]))
 
-    def _answer_within_step(self, k: int) -> None:
+    def _log_answers_fired(self, k: int, fired: Mapping[str, np.ndarray]) -> None:
+        """Local answers fired later in the step are violations where their side holds military fire."""
+        for b in self.belligerents:
+            where = (fired[b.side] > 0) & self.committed[:, b.index, military.MILITARY]
+            self.log.add(k, "violation", b.side, mask=where, detail=_count_text_violation(fired[b.side]))
+
+    def _answer_within_step(self, k: int) -> list[dict[str, dict[str, np.ndarray]]]:
         """Play out, inside this step, the answers that fall due before it ends.
 
         Each generation of local answers is fired and perceived by the other side, whose own
         answers may again fall inside the step; the chain stops when none do (at most
         ``MAX_GENERATIONS``, a bound a 24-hour step with a 1-hour lag does not reach in practice).
+        Returns each generation's counts by side.
         """
+        generations = []
         for generation in range(1, MAX_GENERATIONS + 1):
             since = {b.side: b.answer_since.copy() for b in self.belligerents}
             fired = {b.side: b.fire_answers_now() for b in self.belligerents}
             if not any(n.any() for n in fired.values()):
-                return
-            seen = {b.side: b.observe_answers(fired[b.other.side], since[b.other.side], generation) for b in self.belligerents}
-            self._log_accusations(k, seen)
+                break
+            self._log_answers_fired(k, fired)
+            generations.append(
+                {b.side: b.observe_answers(fired[b.other.side], since[b.other.side], generation) for b in self.belligerents}
+            )
+        return generations
 
     def _consequences(self) -> None:
         days = self.dt_hours / 24.0
@@ -648,6 +666,10 @@ def _accusation_text(counts: Mapping[str, np.ndarray]):
 
 def _count_text(counts: np.ndarray):
     return lambda rows: [f"{n} local answer{_plural(n)} in defence" for n in counts[rows]]
+
+
+def _count_text_violation(counts: np.ndarray):
+    return lambda rows: [f"{n} local answer{_plural(n)}" for n in counts[rows]]
 
 
 def _abandon_text(model: CeasefireModel, quit_: Mapping[str, np.ndarray], reason: str):

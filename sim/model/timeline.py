@@ -54,6 +54,7 @@ class TimelineRecorder:
             self._put(f"text_{issue}", us.text[:, i])
         for b in (m.russia, m.ukraine):
             self._put(f"grievance_{b.side}", b.grievance)
+            self._put(f"grievance_peak_{b.side}", b.grievance_peak)
             self._put(f"tolerance_{b.side}", b.tolerance_now())
             self._put(f"trust_{b.side}", b.trust)
         gap = gaps(m.ukraine.signing_bounds(us.text), m.russia.signing_bounds(us.text))[:k].sum(axis=1)
