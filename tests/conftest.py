@@ -10,9 +10,17 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import Phase, settings
 
 from sim import CeasefireModel
 from sim.scenario.schema import ISSUES
+
+#: For the mutation run (docs/mutation.md, ``--hypothesis-profile=mutation``): the same examples
+#: every time (derandomised, no example database shared between mutants) and no shrinking,
+#: which only makes a failure easier to read and costs seconds per killed mutant.
+settings.register_profile(
+    "mutation", derandomize=True, database=None, phases=(Phase.explicit, Phase.reuse, Phase.generate)
+)
 
 #: The baseline calendar, from the source's dates (design brief, section 2): the model's
 #: tick 0 is Thursday 17 April 2025, 00:00 Moscow/Kyiv time; Russia's truce starts

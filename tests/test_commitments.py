@@ -68,6 +68,7 @@ def test_a_truce_binds_only_the_sides_bound_by_it_in_both_classes():
     np.testing.assert_array_equal(model.committed[1], [[True, True], [True, True]])
 
 
+@pytest.mark.slow
 def test_a_monitor_clears_up_unordered_strikes_with_the_race_probability_and_halves_false_alarms():
     lag, clear, monitoring = 6.0, 12.0, 0.5
     model = signed(
@@ -132,6 +133,7 @@ def test_guarantees_raise_what_russia_bears_and_lower_what_ukraine_demands_in_pr
     np.testing.assert_allclose(model.russia.margin(), russia_premium * (1 - model.russia.trust))
 
 
+@pytest.mark.slow
 def test_each_counted_violation_costs_its_share_of_trust_exactly():
     loss = 0.03
     model = signed(
@@ -151,6 +153,7 @@ def test_each_counted_violation_costs_its_share_of_trust_exactly():
         np.testing.assert_allclose(out[f"trust_{side}"], (1 - loss) ** counted)
 
 
+@pytest.mark.slow
 def test_a_broken_agreement_costs_both_sides_their_collapse_share_of_trust():
     cut = 0.4
     model = signed(
@@ -168,6 +171,7 @@ def test_a_broken_agreement_costs_both_sides_their_collapse_share_of_trust():
         np.testing.assert_allclose(out[f"trust_{side}"], (1 - cut) ** out["collapses"])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("retry_days", [0.0, 7.0])
 def test_no_agreement_is_signed_within_retry_days_of_a_collapse(retry_days):
     model = signed(
@@ -193,6 +197,7 @@ def test_no_agreement_is_signed_within_retry_days_of_a_collapse(retry_days):
         assert (gaps < 7 * 24).mean() > 0.5  # without a pause, most re-sign within a week
 
 
+@pytest.mark.slow
 def test_a_side_abandons_a_deal_for_value_only_when_fighting_on_is_worth_more_than_its_terms():
     # The front moves (noise) and the value of no deal follows it (battle_weight): the
     # side it favours sees the agreed terms fall outside what it would now accept.

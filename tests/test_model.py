@@ -92,6 +92,7 @@ def test_the_datacollector_collects_model_level_reporters_every_step():
     assert df["accusations"].is_monotonic_increasing
 
 
+@pytest.mark.slow
 def test_mesa_batch_run_works_with_scenario_seed_and_overrides_as_parameters():
     rows = mesa.batch_run(
         CeasefireModel,
@@ -124,6 +125,7 @@ def test_replicates_must_be_a_positive_count_or_ids():
 # --- randomness independent of the batch ---------------------------------------------------
 
 
+@pytest.mark.slow
 @settings(max_examples=15, deadline=None)
 @given(seed=st.integers(0, 2**63), k=st.integers(0, 40), scenario=st.sampled_from(["baseline", "noisy_front"]))
 def test_replicate_k_has_the_same_outcome_alone_and_in_a_batch(seed, k, scenario):
@@ -132,6 +134,7 @@ def test_replicate_k_has_the_same_outcome_alone_and_in_a_batch(seed, k, scenario
     pd.testing.assert_frame_equal(alone, batch.iloc[[k]].reset_index(drop=True))
 
 
+@pytest.mark.slow
 def test_replicate_k_has_the_same_trajectory_and_events_alone_and_at_the_head_of_a_batch():
     k, seed = 17, 9
     alone = CeasefireModel("baseline", seed=seed, replicates=[k], keep_timelines=1).run()
@@ -141,6 +144,7 @@ def test_replicate_k_has_the_same_trajectory_and_events_alone_and_at_the_head_of
     assert len(alone.events()) > 0
 
 
+@pytest.mark.slow
 def test_any_chunking_gives_the_same_outcome_rows():
     scenario = load_scenario("baseline")
     runs = [simulate(scenario, seed=13, replicates=60, keep_timelines=0, chunk_size=c).outcomes for c in (60, 25, 7)]
@@ -150,6 +154,7 @@ def test_any_chunking_gives_the_same_outcome_rows():
     pd.testing.assert_frame_equal(tail, runs[0].iloc[30:50].reset_index(drop=True))
 
 
+@pytest.mark.slow
 def test_different_seeds_give_different_runs():
     a = outcomes(seed=1, replicates=200)
     b = outcomes(seed=2, replicates=200)
@@ -159,12 +164,13 @@ def test_different_seeds_give_different_runs():
 # --- behaviour of the baseline and its deadline ------------------------------------------
 
 
-@pytest.mark.parametrize("tick_hours", [1, 6, 8, 12, 24])
+@pytest.mark.parametrize("tick_hours", [pytest.param(1, marks=pytest.mark.slow), pytest.param(6, marks=pytest.mark.slow), 8, 12, 24])
 def test_baseline_truce_is_declared_on_saturday_evening_in_every_replicate_whatever_the_tick(tick_hours):
     out = outcomes(replicates=500, clock__tick_hours=tick_hours)
     assert (out["day_first_truce"] == (TRUCE_START - BASELINE_START) / dt.timedelta(days=1)).all()
 
 
+@pytest.mark.slow
 def test_baseline_both_sides_accuse_each_other_during_the_truce_and_it_still_runs_its_term_in_most_replicates():
     out = outcomes(seed=6, replicates=3000)
     both = ((out["truce_accusations_by_russia"] > 0) & (out["truce_accusations_by_ukraine"] > 0)).sum()
@@ -179,6 +185,7 @@ def test_baseline_both_sides_accuse_each_other_during_the_truce_and_it_still_run
     assert both_and_held > 0.25 * len(out)  # the Easter pattern: accusations without abandonment
 
 
+@pytest.mark.slow
 def test_baseline_truce_lapses_or_is_extended_or_collapses_in_every_replicate():
     model = CeasefireModel("baseline", seed=2, replicates=100, keep_timelines=100).run()
     ev = model.events()
@@ -194,6 +201,7 @@ def test_baseline_truce_lapses_or_is_extended_or_collapses_in_every_replicate():
     assert decided["detail"].str.contains("more than it tolerates|worth more").all()
 
 
+@pytest.mark.slow
 def test_baseline_mediator_faces_its_deadline_on_day_10_in_every_replicate():
     s = load_scenario("baseline")
     deadline = BASELINE_START + dt.timedelta(days=s.get("actors.united_states.deadline_days"))
@@ -205,12 +213,14 @@ def test_baseline_mediator_faces_its_deadline_on_day_10_in_every_replicate():
     assert (first == deadline.isoformat()).all()
 
 
+@pytest.mark.slow
 def test_a_deadline_beyond_the_horizon_never_produces_a_walk_away():
     out = outcomes("no_deadline", seed=8, replicates=5000)
     assert out["day_walk_away"].isna().all()
     assert not (out["outcome"] == "mediator_walked_away").any()
 
 
+@pytest.mark.slow
 @settings(max_examples=8, deadline=None)
 @given(beyond=st.floats(0.01, 1000.0), seed=st.integers(0, 2**32))
 def test_a_deadline_just_past_the_horizon_never_produces_a_walk_away_even_for_an_impatient_mediator(beyond, seed):
@@ -222,6 +232,7 @@ def test_a_deadline_just_past_the_horizon_never_produces_a_walk_away_even_for_an
     assert out["day_walk_away"].isna().all()
 
 
+@pytest.mark.slow
 def test_an_impatient_mediator_walks_away_at_a_deadline_inside_the_horizon():
     model = CeasefireModel(
         "baseline",
@@ -241,6 +252,7 @@ def test_an_impatient_mediator_walks_away_at_a_deadline_inside_the_horizon():
     assert (us.extensions == 0).all()
 
 
+@pytest.mark.slow
 def test_a_shorter_deadline_gives_more_walk_aways_than_the_baseline():
     n = 4000
     base = outcomes("baseline", seed=10, replicates=n)["day_walk_away"].notna().sum()
@@ -273,6 +285,7 @@ def test_stepping_back_holds_us_aid_europe_backfills_its_share_and_pressure_fall
     np.testing.assert_allclose(model.united_states.pressure(model.clock.edges[model.tick]), 1.5 * 0.2)
 
 
+@pytest.mark.slow
 def test_a_mediator_that_stepped_back_returns_at_its_rate_with_a_fresh_deadline():
     # Progress never suffices (required 1): it steps back at day 2 and then comes back at
     # the rate return_per_day, so the share back within d days is 1 - exp(-r d) (a closed form).
@@ -303,6 +316,7 @@ def test_a_mediator_that_stepped_back_returns_at_its_rate_with_a_fresh_deadline(
         assert expected_at in set(later) or dt.datetime.fromisoformat(expected_at) >= BASELINE_START + dt.timedelta(days=7)
 
 
+@pytest.mark.slow
 def test_outcome_days_match_the_dated_event_log():
     model = CeasefireModel("short_deadline", seed=12, replicates=100, keep_timelines=100).run()
     out, ev = model.outcomes().set_index("replicate"), model.events()
@@ -362,6 +376,7 @@ def test_an_idle_or_empty_threat_leaves_pressure_constant(neutral):
     assert {float(model.united_states.pressure(h)[0]) for h in model.clock.edges} == {base}
 
 
+@pytest.mark.slow
 def test_a_credible_deadline_brings_agreement_sooner_than_an_empty_one():
     n = 4000
     early = {}
@@ -373,6 +388,7 @@ def test_a_credible_deadline_brings_agreement_sooner_than_an_empty_one():
     assert credible_low > empty_high
 
 
+@pytest.mark.slow
 def test_walk_aways_fall_gradually_as_the_deadline_lengthens():
     n = 3000
     shares = [

@@ -133,6 +133,7 @@ def test_positions_in_a_run_follow_the_faratin_curve_in_calendar_time(beta_russi
         np.testing.assert_allclose(got[after], limit[after], atol=1e-12)
 
 
+@pytest.mark.slow
 def test_a_prior_on_patience_gives_each_replicate_its_own_faratin_deadline():
     low, high = 10.0, 40.0
     model = CeasefireModel(
@@ -164,6 +165,7 @@ def test_a_prior_on_patience_gives_each_replicate_its_own_faratin_deadline():
     np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)
 
 
+@pytest.mark.slow
 def test_a_boulware_party_holds_its_opening_longer_than_a_conceder_in_a_run():
     conceded = {}
     for beta in (0.3, 1.0, 3.0):
@@ -259,6 +261,7 @@ def test_the_best_package_is_the_highest_level_whose_issues_are_all_acceptable(a
 # --- agreements in the model -------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("scenario", ["baseline", "bilateral_track", "europe_guarantees"])
 def test_agreements_are_only_reached_inside_both_parties_acceptable_sets(scenario, monkeypatch):
     model = CeasefireModel(scenario, seed=4, replicates=600, keep_timelines=0)
@@ -296,6 +299,7 @@ def test_agreements_are_only_reached_inside_both_parties_acceptable_sets(scenari
         assert any(track == "bilateral" for track, _ in signed)
 
 
+@pytest.mark.slow
 def test_no_agreement_is_ever_reached_when_the_parties_limits_do_not_overlap():
     no_overlap = {f"actors__ukraine__limit__{i}": 0.0 for i in ISSUES} | {
         f"actors__russia__limit__{i}": 1.0 for i in ISSUES
@@ -309,6 +313,7 @@ def test_no_agreement_is_ever_reached_when_the_parties_limits_do_not_overlap():
     assert (model.agreement == neg.NONE).all()
 
 
+@pytest.mark.slow
 @settings(max_examples=12, deadline=None)
 @given(
     text_step=unit,

@@ -55,6 +55,7 @@ def test_an_agreement_that_held_outranks_a_recent_one_which_outranks_a_collapse_
             assert name == "no_agreement"
 
 
+@pytest.mark.slow
 def test_one_more_day_ages_every_agreement_by_a_day_and_a_deal_counts_as_held_only_after_a_week():
     """The class does not hinge on the last step: runs to day 30 and 31 share their first 30
     days, and an agreement in force at both has simply been in force one day longer."""
@@ -75,6 +76,7 @@ def test_one_more_day_ages_every_agreement_by_a_day_and_a_deal_counts_as_held_on
     assert b.loc[was_held, "outcome"].isin(["settlement", "ceasefire_holding", "partial_ceasefire"]).all()
 
 
+@pytest.mark.slow
 def test_the_outcome_table_has_the_documented_columns_and_sane_values():
     out = outcomes("bilateral_track", seed=3, replicates=1000)
     assert set(OUTCOME_COLUMNS) <= set(out.columns)
@@ -96,6 +98,7 @@ def test_the_outcome_table_has_the_documented_columns_and_sane_values():
     assert out.loc[walked, "day_walk_away"].notna().all()
 
 
+@pytest.mark.slow
 @settings(max_examples=80, deadline=None)
 @given(st.lists(st.sampled_from(OUTCOMES), min_size=1, max_size=300), st.sampled_from([0.8, 0.9, 0.95, 0.99]))
 def test_outcome_shares_sum_to_one_and_their_wilson_intervals_contain_them(names, confidence):
@@ -132,6 +135,7 @@ def test_wilson_intervals_narrow_as_replicates_grow():
     assert widths[0] / widths[2] == pytest.approx(10, rel=0.05)
 
 
+@pytest.mark.slow
 def test_outcome_shares_of_a_run_sum_to_one():
     shares = outcome_shares(outcomes(seed=4, replicates=1500))
     assert shares["share"].sum() == pytest.approx(1.0)

@@ -86,6 +86,7 @@ def test_values_given_per_replicate_reach_each_replicate_exactly():
     np.testing.assert_array_equal(model.ukraine.forgiveness, values)
 
 
+@pytest.mark.slow
 def test_a_batch_of_design_points_gives_each_point_the_rows_it_gets_alone():
     """Several design points in one vectorised model: replicate ids repeat per point (common
     random numbers), the swept value differs by replicate, and every row equals its run alone."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
@@ -15,6 +16,7 @@ purpose_names = st.text(min_size=1, max_size=20)
 replicate_ids = st.lists(st.integers(min_value=0, max_value=10**9), min_size=1, max_size=50, unique=True)
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(seed=seeds, ids=replicate_ids, tick=ticks, purposes=st.lists(purpose_names, min_size=1, max_size=8, unique=True))
 def test_grouped_uniforms_column_j_equals_single_uniform_for_purpose_j(seed, ids, tick, purposes):
@@ -56,6 +58,7 @@ def test_uniform_draws_along_ticks_for_one_replicate_are_uniform():
     assert stats.kstest(u, "uniform").pvalue > 1e-4
 
 
+@pytest.mark.slow
 def test_uniform_draws_across_neighbouring_seeds_are_uniform():
     u = np.array([Streams(seed, np.array([0])).uniform(0, "battle")[0] for seed in range(20_000)])
     assert stats.kstest(u, "uniform").pvalue > 1e-4

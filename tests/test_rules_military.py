@@ -185,7 +185,7 @@ def _step_fire(rows, resume_at: float, intensity: float) -> np.ndarray:
     return np.where(during, 0.0, np.where(start >= TRUCE_END, intensity * after, intensity))
 
 
-@pytest.mark.parametrize("tick_hours", [3, 6, 12])
+@pytest.mark.parametrize("tick_hours", [pytest.param(3, marks=pytest.mark.slow), 6, 12])
 @pytest.mark.parametrize(("gain", "lag"), [(1.0, 1.0), (0.5, 7.0), (1.5, 15.0)])
 def test_a_noise_free_truce_met_with_ceasefire_holds_its_30_hours_and_ukraine_resumes_one_lag_after_russia(
     write_scenario, tick_hours, gain, lag
@@ -234,7 +234,7 @@ def test_answering_in_the_civilian_class_is_an_option_that_mirrors_civilian_stri
     np.testing.assert_allclose(rows["fire_ukraine_civilian"], expected)
 
 
-@pytest.mark.parametrize("tick_hours", [1, 6, 12])
+@pytest.mark.parametrize("tick_hours", [pytest.param(1, marks=pytest.mark.slow), pytest.param(6, marks=pytest.mark.slow), 12])
 def test_a_side_that_does_not_join_fights_on_and_the_declarer_abandons_at_its_tolerance_in_gamma_time(
     write_scenario, tick_hours
 ):
@@ -266,6 +266,7 @@ def test_a_side_that_does_not_join_fights_on_and_the_declarer_abandons_at_its_to
     assert abandoned["detail"].str.startswith("russia: ").all()
 
 
+@pytest.mark.slow
 def test_the_easter_pattern_accusations_fly_but_a_tolerant_truce_runs_its_term():
     out = outcomes(
         replicates=2000,
@@ -279,6 +280,7 @@ def test_the_easter_pattern_accusations_fly_but_a_tolerant_truce_runs_its_term()
     assert (out["truce_hours_held"] >= TRUCE_HOURS).all()
 
 
+@pytest.mark.slow
 def test_forgiving_every_violation_means_no_answers_and_forgiving_none_answers_many():
     common = dict(actors__ukraine__response__join_truce=1.0, actors__russia__incidents_per_day=6.0)
     forgiving = CeasefireModel(
@@ -310,6 +312,7 @@ def _stationary_accusation_rates(p: dict) -> tuple[float, float]:
     return x_r, x_u
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "p",
     [
@@ -346,6 +349,7 @@ def test_accusations_under_a_long_truce_follow_the_closed_form_of_noisy_reciproc
         assert abs(mean - expected) < 4 * se + 0.01 * expected, (side.side, mean, expected)
 
 
+@pytest.mark.slow
 def test_more_forgiveness_under_noise_gives_longer_lasting_truces():
     means = []
     for forgiveness in (0.0, 0.45, 0.9):

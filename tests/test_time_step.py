@@ -24,6 +24,9 @@ from scipy import stats
 from sim import CeasefireModel
 from sim.model.outcomes import OUTCOMES
 
+#: Three runs of 4,000 replicates: the whole module is in the slow tier.
+pytestmark = pytest.mark.slow
+
 TICKS = (3, 6, 12)
 REPLICATES = 4000
 ALPHA = 0.01
