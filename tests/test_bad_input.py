@@ -391,11 +391,6 @@ def test_a_per_tick_key_given_as_a_keyword_names_its_successor():
     assert "the retired key 'false_alarm'" in str(info.value) and "false_alarms_per_day" in str(info.value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="model layer: sim/model/parameters.py _check_array does not consult schema.RETIRED, so an "
-    "array under a retired key is 'unknown key path' without its successor (reported)",
-)
 def test_a_per_tick_key_given_as_a_per_replicate_array_names_its_successor():
     with pytest.raises(ScenarioError) as info:
         CeasefireModel("baseline", replicates=4, actors__ukraine__perception__false_alarm=np.full(4, 0.1))

@@ -105,6 +105,26 @@ def test_a_batch_of_design_points_gives_each_point_the_rows_it_gets_alone():
 
 
 @pytest.mark.parametrize(
+    ("path", "values"),
+    [
+        ("actors__united_states__deadline_days", [3.0, 10.0, 21.0]),
+        ("negotiation__text_step", [0.2, 0.5, 1.0]),
+        ("actors__russia__concession__beta", [0.5, 1.0, 2.0]),  # NumPy's fast paths for ** 0.5 and ** 2
+        ("actors__ukraine__commitment__trust_loss", [0.0, 0.05, 0.1]),
+    ],
+)
+def test_a_value_given_per_replicate_gives_exactly_the_rows_of_that_value_given_once(path, values):
+    n = 30
+    together = CeasefireModel(
+        "baseline", seed=3, replicates=np.tile(np.arange(n), len(values)), keep_timelines=0,
+        **{path: np.repeat(values, n)},
+    ).run().outcomes()
+    for i, value in enumerate(values):
+        alone = CeasefireModel("baseline", seed=3, replicates=n, keep_timelines=0, **{path: value}).run().outcomes()
+        pd.testing.assert_frame_equal(together.iloc[i * n : (i + 1) * n].reset_index(drop=True), alone, check_exact=True)
+
+
+@pytest.mark.parametrize(
     ("overrides", "path", "allowed"),
     [
         ({"actors__ukraine__response__forgiveness": np.zeros(3)}, "actors.ukraine.response.forgiveness", "array of 5"),

@@ -263,7 +263,6 @@ def test_points_per_chunk_fills_chunks_in_whole_rounds_of_the_workers(tmp_path):
     for line in (
         '"clock.tick_hours" = [4, 12]',  # a whole number that shapes the clock
         '"actors.ukraine.response.rule" = ["symmetric", "fixed"]',  # text
-        '"actors.russia.concession.beta" = [0.5, 2.0]',  # see sweep_run.NOT_PACKABLE
     ):
         text = SMALL_GRID.format(replicates=40).replace('"actors.united_states.deadline_days" = [2, 20]', line)
         other = load_sweep(write_sweep(tmp_path, text, "grid.toml"))

@@ -123,19 +123,6 @@ def plan_chunks(n_points: int, replicates: int, chunk_size: int, points_per_chun
     ]
 
 
-#: Number fields the model does not yet take as per-replicate arrays with the rows it gives a
-#: single value (model-layer bugs, reported; remove an entry once its bug is fixed). A sweep
-#: over one of them runs one point per chunk.
-NOT_PACKABLE = {
-    # UnitedStates.propose multiplies the (R,) step by the (R, 6) text without broadcasting.
-    "negotiation.text_step": "an (R,) text_step does not broadcast against the (R, 6) text",
-    # negotiation.faratin_alpha raises to 1 / beta: NumPy takes np.square / np.sqrt for a
-    # scalar exponent of 2 or 0.5 and pow for an array, which differ in the last bit.
-    "actors.russia.concession.beta": "share ** (1 / beta) rounds differently for a scalar and an array",
-    "actors.ukraine.concession.beta": "share ** (1 / beta) rounds differently for a scalar and an array",
-}
-
-
 def packable(spec: SweepSpec) -> bool:
     """Whether one model can run several of the sweep's points side by side.
 
@@ -145,7 +132,7 @@ def packable(spec: SweepSpec) -> bool:
     """
     fields = scenario_fields()
     for name in spec.parameter_names:
-        if fields[name].kind != "float" or name.startswith("clock.") or name in NOT_PACKABLE:
+        if fields[name].kind != "float" or name.startswith("clock."):
             return False
         if not pd.api.types.is_numeric_dtype(spec.points[name]):
             return False

@@ -476,7 +476,8 @@ class UnitedStates(mesa.Agent):
     def propose(self, russia: Russia, ukraine: Ukraine, where: np.ndarray) -> None:
         """Move the text part of the way toward the middle of what each side would sign."""
         target = negotiation.mediator_target(ukraine.signing_bounds(self.text), russia.signing_bounds(self.text))
-        step = self.model.text_step
+        step = np.asarray(self.model.text_step, dtype=float)
+        step = step[:, None] if step.ndim else step  # one step per replicate, or one for all
         self.text = np.where(where[:, None], self.text + step * (target - self.text), self.text)
 
     def hear(self, accusations: np.ndarray, dt_hours: float) -> None:

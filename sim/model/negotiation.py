@@ -39,7 +39,11 @@ def faratin_alpha(tau: np.ndarray, deadline: float | np.ndarray, beta: float, k:
     (holds firm, concedes late), ``beta > 1`` Conceder, ``beta = 1`` linear.
     """
     share = np.minimum(np.asarray(tau, dtype=float), deadline) / deadline
-    return k + (1.0 - k) * share ** (1.0 / beta)
+    # The exponent as a full array of share's shape: NumPy takes sqrt or square for a
+    # scalar (or stride-0) 0.5 or 2, whose last bit differs from pow's, and a replicate's
+    # position must not depend on whether beta is given once or per replicate.
+    exponent = np.array(np.broadcast_to(1.0 / np.asarray(beta, dtype=float), share.shape))
+    return k + (1.0 - k) * np.power(share, exponent)
 
 
 def positions(opening: np.ndarray, limit: np.ndarray, alpha: np.ndarray, reach: np.ndarray) -> np.ndarray:

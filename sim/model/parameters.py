@@ -18,7 +18,7 @@ import pandas as pd
 from sim.errors import ScenarioError
 from sim.scenario import Scenario
 from sim.scenario.priors import Prior
-from sim.scenario.schema import ISSUES, scenario_fields
+from sim.scenario.schema import ISSUES, RETIRED, scenario_fields
 
 from .rng import Streams
 
@@ -65,6 +65,9 @@ def _check_array(path: str, value: Any, R: int, fields: Mapping) -> np.ndarray:
     """One value per replicate for a numeric, non-structural key path, within its range."""
     spec = fields.get(path)
     if spec is None:
+        key = path.rsplit(".", 1)[-1]
+        if key in RETIRED:
+            raise ScenarioError("overrides", path, f"the retired key {key!r}", f"use {RETIRED[key]}")
         raise ScenarioError("overrides", path, f"unknown key path {path!r}", "a key path of the scenario")
     if path.startswith(_STRUCTURAL) or spec.kind != "float":
         raise ScenarioError(
