@@ -11,7 +11,10 @@ empirical study", JSS 31:185). Usage, from the repository root::
     mutmut run --max-children 2 $(cat mutants/sample.txt)
 
 ``--fraction`` and ``--seed`` change the sample; ``--summary`` prints the score by stratum
-((killed + timeout) / all run: a timeout counts as killed, a suspicious one as not) and the estimate for the whole layer.
+((killed + timeout) / all run: a timeout counts as killed, a suspicious one as not) and the
+estimate for the whole layer, with and without the survivors that docs/mutation.md lists as
+equivalent (``--equivalents`` names another file). The sample depends on the list of mutants,
+so on the source of ``sim/model``: the same commit gives the same sample.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import argparse
 import json
 import math
 import random
+import re
 from pathlib import Path
 
 SAMPLED = ("agents.py", "model.py")
@@ -44,8 +48,15 @@ def strata(fraction: float, seed: int) -> dict[str, tuple[int, list[str]]]:
     return out
 
 
-def summary(fraction: float, seed: int) -> None:
-    total_estimate = total_weight = 0.0
+def equivalents(path: Path) -> set[str]:
+    """Mutant names in the table rows of ``path`` (a row starting with a backquoted name)."""
+    if not path.exists():
+        return set()
+    return set(re.findall(r"^\| `(sim\.model\.[^`]+)`", path.read_text(), flags=re.M))
+
+
+def summary(fraction: float, seed: int, equivalent: set[str]) -> None:
+    total_estimate = total_weight = total_strict = 0.0
     for module, (size, chosen) in strata(fraction, seed).items():
         codes = json.loads((META / f"{module}.meta").read_text())["exit_code_by_key"]
         status = [codes.get(n) for n in chosen]
@@ -56,15 +67,22 @@ def summary(fraction: float, seed: int) -> None:
         pending = sum(c is None for c in status)
         other = len(status) - killed - timeout - survived - no_tests - pending  # suspicious, segfault: not killed
         done = killed + timeout + survived + no_tests + other
+        equal = sum(c is not None and c not in KILLED | TIMEOUT and n in equivalent for n, c in zip(chosen, status, strict=True))
         score = (killed + timeout) / done if done else float("nan")
+        strict = (killed + timeout) / (done - equal) if done > equal else float("nan")
         print(
-            f"{module:16} mutants {size:5}  run {len(chosen):5}  killed {killed:5}  timeout {timeout:3}  "
-            f"survived {survived:4}  no tests {no_tests:3}  other {other:2}  pending {pending:4}  score {score:.3f}"
+            f"{module:15} mutants {size:4}  run {len(chosen):4}  killed {killed:4}  timeout {timeout:2}  "
+            f"survived {survived:3} (equivalent {equal:3})  no tests {no_tests:2}  other {other:2}  pending {pending:3}  "
+            f"score {score:.3f}  without equivalents {strict:.3f}"
         )
         if done:
             total_estimate += size * score
+            total_strict += size * strict
             total_weight += size
-    print(f"estimated score over sim/model (weighted by module size): {total_estimate / total_weight:.3f}")
+    print(
+        f"estimated score over sim/model (weighted by module size): {total_estimate / total_weight:.3f}; "
+        f"without the equivalent mutants: {total_strict / total_weight:.3f}"
+    )
 
 
 def main() -> None:
@@ -72,9 +90,10 @@ def main() -> None:
     parser.add_argument("--fraction", type=float, default=0.1, help="share of agents.py and model.py mutants run")
     parser.add_argument("--seed", default="20261127", help="seed of the sample")
     parser.add_argument("--summary", action="store_true", help="print the scores of the sample instead")
+    parser.add_argument("--equivalents", type=Path, default=Path("docs/mutation.md"), help="where equivalents are listed")
     args = parser.parse_args()
     if args.summary:
-        summary(args.fraction, args.seed)
+        summary(args.fraction, args.seed, equivalents(args.equivalents))
         return
     for _, chosen in strata(args.fraction, args.seed).values():
         print("\n".join(chosen))

@@ -10,14 +10,17 @@ whole file belongs to the fast tier used by the mutation run (docs/mutation.md).
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pytest
-from conftest import NOISELESS
+from conftest import BASELINE_START, NOISELESS
 from scipy import stats
 
 from sim import CeasefireModel
 from sim.model import military as mil
 from sim.model import negotiation as neg
+from sim.model.outcomes import OUTCOMES
 from sim.scenario.schema import ISSUES
 
 #: Distinct, fixed values for the two sides (no priors), so that each side's own number shows.
@@ -183,6 +186,39 @@ def test_effective_time_runs_faster_under_pressure_and_war_costs_and_never_backw
     assert ru.tau[2] == 0.0
 
 
+def test_the_value_of_no_deal_starts_at_each_sides_base():
+    m = model(replicates=2, actors__russia__reservation__base=0.5, actors__ukraine__reservation__base=0.6)
+    np.testing.assert_array_equal(m.russia.no_deal_value, 0.5)
+    np.testing.assert_array_equal(m.ukraine.no_deal_value, 0.6)
+
+
+def test_a_direct_offer_on_several_issues_puts_them_all_on_the_agenda_and_in_the_log():
+    m = model(replicates=2, actors__ukraine__bilateral_acceptance=1.0)
+    offer = {"kind": "bilateral_offer", "actor": "russia", "issues": ("civilian_moratorium", "sequencing")}
+    m._bilateral_offer(offer, 0, 30.0)
+    np.testing.assert_array_equal(m.bilateral_issues, [True, False, False, False, False, True])
+    np.testing.assert_array_equal(m.next_bilateral, 30.0 + 24.0)
+    logged = m.events()
+    assert set(logged.loc[logged["kind"] == "bilateral_offer", "detail"]) == {"civilian_moratorium, sequencing"}
+    assert set(logged.loc[logged["kind"] == "bilateral_accepted", "detail"]) == {"civilian_moratorium, sequencing"}
+
+
+@pytest.mark.parametrize(
+    ("replicates", "message"),
+    [
+        (0, "replicates: replicates: found 0; allowed: a whole number >= 1"),
+        ([], "replicates: replicates: found []; allowed: a count >= 1 or a non-empty list of ids >= 0"),
+        ([3, -1], "replicates: replicates: found [3, -1]; allowed: a count >= 1 or a non-empty list of ids >= 0"),
+    ],
+)
+def test_bad_replicates_are_refused_with_a_message_saying_what_is_allowed(replicates, message):
+    from sim import ScenarioError
+
+    with pytest.raises(ScenarioError) as error:
+        CeasefireModel("baseline", replicates=replicates)
+    assert str(error.value) == message
+
+
 def test_positions_reach_further_as_the_value_of_no_deal_falls_below_its_base():
     """reach = clip(1 + base - no_deal, 0, 3); position = opening + alpha(tau) x reach x (limit - opening)."""
     m = model(replicates=3, actors__russia__reservation__base=0.5, actors__ukraine__reservation__base=0.6)
@@ -275,6 +311,7 @@ def test_at_its_deadline_the_mediator_stays_on_progress_else_extends_with_its_pr
     us.progress[:] = 0.0
     us.face_deadline(300.0, np.ones(4))
     np.testing.assert_allclose(us.walk_day, [12.5, 12.5, 10.0, 12.5])
+    np.testing.assert_array_equal(us.step_backs, [1, 1, 2, 1])  # each step back counts
 
 
 def test_a_stepped_back_mediator_returns_on_progress_or_at_its_rate_with_a_fresh_deadline():
@@ -333,6 +370,8 @@ def test_a_truce_is_extended_by_its_extension_hours_with_its_probability_or_laps
         np.testing.assert_array_equal(m.first_truce_hours, 30.0)
         assert not m.truce_on.any()
         assert (ev["kind"] == "truce_ended").sum() == 3
+        assert set(ev.loc[ev["kind"] == "truce_ended", "detail"]) == {""}  # nothing to add
+        assert not (ev["kind"] == "truce_extended").any()
         np.testing.assert_array_equal(m.russia.resume_at, 96.0)
         lag = 5.0
         np.testing.assert_array_equal(m.ukraine.resume_at, 96.0 + lag)  # symmetric: one lag after Russia
@@ -402,6 +441,10 @@ def test_a_ceasefire_signed_at_paris_binds_for_ceasefire_days_then_falls_back_to
     np.testing.assert_array_equal(m.agreement_since, 12.0)
     np.testing.assert_array_equal(m.agreement_end, 12.0 + 48.0)
     np.testing.assert_array_equal(m.first_agreement_day, 0.5)
+    signed_at = m.events()[lambda e: e["kind"] == "agreement"]
+    assert set(signed_at["actor"]) == {"mediated"} and set(signed_at["detail"]) == {"ceasefire"}
+    assert set(signed_at["time"]) == {"2025-04-17T12:00:00+03:00"} and len(signed_at) == 4
+    assert set(signed_at["tick"]) == {2} and set(m.events()[lambda e: e["kind"] == "proposal"]["tick"]) == {2}
     terms = m.terms
     assert np.isfinite(terms[:, neg.SETTLED[neg.CEASEFIRE_DEAL]]).all()
     assert np.isnan(terms[:, ~neg.SETTLED[neg.CEASEFIRE_DEAL]]).all()
@@ -571,6 +614,11 @@ def test_the_outcome_table_reports_each_sides_own_state_and_ages_agreements_to_t
     for i, issue in enumerate(ISSUES):
         np.testing.assert_array_equal(out[f"terms_{issue}"], m.terms[:, i])
         np.testing.assert_array_equal(out[f"text_{issue}"], us.text[:, i])
+    np.testing.assert_array_equal(out["replicate"], m.replicate_ids)
+    for column in ("collapses", "deadline_extensions", "mediator_step_backs", "mediator_returns", "accusations_by_russia"):
+        assert out[column].dtype.kind == "i", column  # counts are whole numbers in outcomes.csv
+    assert list(out["collapse_reason"]) == list(m.collapse_reason) and list(out["collapsed_by"]) == list(m.collapsed_by)
+    assert list(out["outcome"].cat.categories) == list(OUTCOMES)
     held = in_force & (8.0 - m.agreement_since / 24 >= 7)
     assert set(out.loc[held, "outcome"].astype(str)) <= {"ceasefire_holding", "settlement", "partial_ceasefire"}
 
@@ -602,7 +650,8 @@ def test_the_timeline_records_each_step_of_the_kept_replicates_with_each_sides_o
             if column in ("hours", "day", "accusations_russia"):
                 continue
             np.testing.assert_allclose(step[column].to_numpy(), expected[column], err_msg=column)
-    # Accusations are recorded per step: they add up to the running total.
+    # Accusations are recorded per step, as whole numbers: they add up to the running total.
+    assert tl["accusations_russia"].dtype.kind == "i" and tl["accusations_ukraine"].dtype.kind == "i"
     total = tl.groupby("replicate")["accusations_russia"].sum().to_numpy()
     np.testing.assert_array_equal(total, rows_per_step[-1]["accusations_russia"])
     gap = neg.gaps(m.ukraine.signing_bounds(m.united_states.text), m.russia.signing_bounds(m.united_states.text))
@@ -658,6 +707,7 @@ def test_accusations_and_answers_are_logged_in_words_with_their_counts():
     assert (n >= 1).all() and ((n > 1) == (counts[1] == "s")).all() and (n == 1).any() and (n > 1).any()
     cleared = seen.str.extract(r", (\d+) cleared up by the monitor$")[0].dropna().astype(int)
     assert len(cleared) > 0 and (cleared >= 1).all()
+    assert set(ev.loc[ev["kind"] == "answer", "actor"]) == {"russia", "ukraine"}
     answers = ev[ev["kind"] == "answer"]["detail"].str.extract(r"^(\d+) local answer(s?) in defence$")
     assert answers[0].notna().all() and ((answers[0].astype(int) > 1) == (answers[1] == "s")).all()
     violations = ev[ev["kind"] == "violation"]["detail"]
@@ -698,6 +748,8 @@ def test_a_side_that_quits_at_its_first_violation_keeps_one_accusation_plus_thos
     assert abs(kept.mean() - expected) < 4 * kept.std(ddof=1) / np.sqrt(kept.size), (kept.mean(), expected)
     np.testing.assert_array_equal(m.russia.accusations, m.russia.truce_accusations)
     assert (m.ukraine.accusations == 0).all()
+    # The mediator hears the accusations that stand: those withdrawn are not heard.
+    np.testing.assert_array_equal(m.united_states.heard, m.russia.accusations)
 
 
 def test_the_timeline_dates_each_row_by_its_step_in_the_third_column():
@@ -712,6 +764,10 @@ def test_each_proposal_is_logged_with_the_texts_value_on_every_issue_to_two_deci
     m = model(replicates=3, seed=2, clock__horizon_days=7, **NOISELESS).run()
     proposals = m.events()[lambda e: e["kind"] == "proposal"]
     assert len(proposals) >= 3 * 3  # Paris, then every other day
+    assert set(proposals["actor"]) == {"united_states"}
+    hours = [(dt.datetime.fromisoformat(t) - BASELINE_START) / dt.timedelta(hours=1) for t in proposals["time"]]
+    assert set(hours) <= {12.0, 156.0} | {48.0 * k for k in range(1, 4)}  # the meetings at noon, then every 2 days
+    assert 48.0 in hours and 96.0 in hours
     for rid, rows in proposals.groupby("replicate"):
         last = rows["detail"].iloc[-1].split(", ")
         assert [part.split(" ")[0] for part in last] == list(ISSUES)
@@ -815,6 +871,7 @@ def test_the_datacollector_reports_shares_of_replicates_and_mean_total_fire_afte
         assert row["ukrainian_fire"] == pytest.approx(m.ukraine.fire.sum(axis=1).mean())
         assert row["accusations"] == pytest.approx((m.russia.accusations + m.ukraine.accusations).mean())
     assert len(m.datacollector.get_model_vars_dataframe()) == 17
+    assert m.tick_hours == 6 and m.n_ticks == m.clock.n_steps
 
 
 def test_a_truce_that_ends_between_steps_cuts_the_step_there_and_holds_its_exact_hours(write_scenario):
@@ -928,4 +985,319 @@ def test_an_abandonment_is_logged_at_its_hour_by_the_side_that_quit_with_its_cou
     hours = 66.0 + m.first_truce_hours
     expected = [m.clock.time_of(round(h * 3600) / 3600).isoformat(timespec="seconds") for h in hours]
     assert list(abandoned.sort_values("replicate")["time"]) == expected
+    assert set(abandoned["tick"]) == set(collapsed["tick"]) == {int(m.clock.step_at(66.0))}
     assert ((m.first_truce_hours > 0) & (m.first_truce_hours < 6)).all()
+
+
+def test_agreed_terms_on_a_sides_bound_are_still_inside_it():
+    m = signed(**NOISELESS)
+    for _ in range(3):
+        m.step()
+    terms = m.terms[:, neg.CEASEFIRE]
+    m.ukraine.position[:, neg.CEASEFIRE] = terms
+    m.russia.position[:, neg.CEASEFIRE] = terms
+    start, end = float(m.clock.edges[m.tick]), float(m.clock.edges[m.tick + 1])
+    m._abandon_for_value(m.tick, start, end)
+    np.testing.assert_array_equal(m.agreement, neg.CEASEFIRE_DEAL)
+
+
+def test_days_in_force_count_from_signing_to_the_horizon_for_every_level_of_agreement():
+    m = model(replicates=4, clock__horizon_days=10)
+    m.agreement[:] = [neg.PARTIAL, neg.CEASEFIRE_DEAL, neg.SETTLEMENT, neg.NONE]
+    m.agreement_since[:] = [24.0, 48.0, 200.0, np.nan]
+    out = m.outcomes()
+    np.testing.assert_allclose(out["days_in_force"], [9.0, 8.0, 10 - 200 / 24, np.nan])
+    assert list(out["outcome"].astype(str)) == ["partial_ceasefire", "ceasefire_holding", "recent_agreement", "no_agreement"]
+
+
+def test_local_answers_fall_one_lag_after_the_violation_in_this_step_or_the_next():
+    """Under a ceasefire signed at 12:00, Ukraine sees every Russian incident (one an hour, at a
+    uniform time in its step) and answers each one 6 hours later. In the 12-hour step from 12:00
+    it fires the answers to incidents seen before 18:00: 12 x 1/2 = 6 on average; in the next
+    step, 12 hours to the statement at noon, the 6 left over plus the answers to the 6 seen before 06:00."""
+    m = signed(
+        replicates=300,
+        seed=11,
+        keep=0,
+        clock__tick_hours=24,
+        actors__russia__incidents_per_day=24.0,
+        actors__ukraine__incidents_per_day=0.0,
+        actors__ukraine__response__answer_lag_hours=6.0,
+        actors__ukraine__response__forgiveness=0.0,
+        actors__russia__response__forgiveness=1.0,
+        actors__ukraine__perception__miss=0.0,
+        actors__ukraine__perception__false_alarms_per_day=0.0,
+        actors__russia__perception__false_alarms_per_day=0.0,
+        actors__russia__commitment__tolerance=1e6,
+        actors__ukraine__commitment__tolerance=1e6,
+    )
+    m.step()  # [0, 12): nothing binds yet
+    fired = []
+    for _ in range(2):  # [12, 24) and [24, 36)
+        m.step()
+        fired.append(m.ukraine.local.copy())
+    assert (m.agreement == neg.CEASEFIRE_DEAL).all()
+    for got, mean in zip(fired, (6.0, 12.0), strict=True):
+        assert abs(got.mean() - mean) < 4 * np.sqrt(mean / got.size) + 0.05 * mean, (got.mean(), mean)
+
+
+TWO_TRUCES = """
+extends = "baseline"
+name = "two_truces"
+
+[clock]
+horizon_days = 6
+
+[negotiation]
+enabled = false
+
+[actors.russia]
+incidents_per_day = 0.0
+[actors.russia.commitment]
+tolerance = 0.5
+[actors.russia.perception]
+false_alarms_per_day = 0.0
+miss = 0.0
+
+[actors.ukraine]
+incidents_per_day = 0.0
+[actors.ukraine.response]
+join_truce = 0.0
+[actors.ukraine.perception]
+false_alarms_per_day = 0.0
+miss = 0.0
+
+[[events]]
+kind = "truce"
+at = 2025-04-19T18:00:00+03:00
+actor = "russia"
+hours = 100
+extension_probability = 0.0
+
+[[events]]
+kind = "truce"
+at = 2025-04-20T18:00:00+03:00
+actor = "russia"
+hours = 6
+extension_probability = 0.0
+"""
+
+
+def test_a_truce_declared_after_one_collapsed_runs_its_own_hours(write_scenario):
+    """Russia abandons its 100-hour truce at the first strike it sees (Ukraine fights on); a new
+    6-hour truce a day later ends after its own 6 hours, not at the end of the abandoned one."""
+    m = CeasefireModel(write_scenario(TWO_TRUCES), replicates=3, keep_timelines=0)
+    while m.clock.edges[m.tick] < 90.0:
+        m.step()
+    assert not m.truce_on.any()  # the first truce collapsed
+    m.step()  # declared at 90 (and abandoned again within the step: Ukraine still fights)
+    np.testing.assert_array_equal(m.truce_start, 90.0)
+    np.testing.assert_array_equal(m.truce_end, 96.0)
+    assert (m.first_truce_hours < 24).all()  # the first truce's hours, kept
+
+
+@pytest.mark.parametrize(("hours", "logged_at"), [(12, [96, 108, 120, 132, 144]), (13, [96, 114, 126, 138])])
+def test_a_truce_extended_off_the_step_grid_is_extended_again_in_the_step_where_its_term_ends(hours, logged_at, write_scenario):
+    path = write_scenario(QUIET_TRUCE.format(p=1.0).replace("extension_hours = 12", f"extension_hours = {hours}"))
+    m = CeasefireModel(path, replicates=1, keep_timelines=1).run()
+    extended = m.events()[lambda e: e["kind"] == "truce_extended"]
+    assert list(extended["time"]) == [m.clock.time_of(h).isoformat(timespec="seconds") for h in logged_at]
+
+
+def test_guarantees_deter_russia_under_every_level_of_agreement_and_not_without_one():
+    m = model(replicates=4, actors__europe__guarantee_capacity=0.5, actors__europe__deterrence=2.0,
+              actors__russia__commitment__tolerance=4.0)
+    m.agreement[:] = [neg.NONE, neg.PARTIAL, neg.CEASEFIRE_DEAL, neg.SETTLEMENT]
+    np.testing.assert_allclose(m.russia.tolerance_now(), [4.0, 8.0, 8.0, 8.0])
+
+
+def test_the_timeline_shows_agreements_by_name_engagement_and_days_to_a_pending_deadline_only():
+    m = CeasefireModel(
+        "baseline", seed=1, replicates=3, keep_timelines=3, clock__horizon_days=7, **NOISELESS,
+        **{k: v for k, v in SIGNED_AT_PARIS.items() if k != "actors__united_states__deadline_days"},
+        actors__united_states__deadline_days=2.0, actors__united_states__required_progress=1.0,
+        actors__united_states__extension_probability=0.0, actors__united_states__return_per_day=0.0,
+    )
+    m.united_states.progress[:] = 0.0
+    rows = []
+    for _ in range(12):
+        m.step()
+        us = m.united_states
+        rows.append((m.agreement_during.copy(), us.engaged.copy(), us.deadline_met.copy(), us.deadline_at.copy(), m.tick))
+    tl = m.timeline()
+    for agreement, engaged, met, deadline_at, tick in rows:
+        step = tl[tl["tick"] == tick - 1].sort_values("replicate")
+        assert list(step["agreement"]) == [neg.LEVEL_NAMES[a] for a in agreement]
+        assert list(step["mediator_engaged"]) == list(engaged)
+        pending = engaged & ~met
+        left = (deadline_at - m.clock.edges[tick]) / 24
+        np.testing.assert_allclose(step["days_to_deadline"], np.where(pending, left, np.nan))
+    assert (tl["agreement"] == "ceasefire").any() and not tl["mediator_engaged"].all() and tl["days_to_deadline"].notna().any()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (
+            {"actors__ukraine__limit__territory": np.array([0.5, 0.0, -0.0])},  # opening 0: a limit may equal it
+            None,
+        ),
+        (
+            {"actors__ukraine__opening__sequencing": np.array([0.0, 0.6, 0.0]), "actors__ukraine__limit__sequencing": 0.5},
+            "overrides: actors.ukraine.limit.sequencing[1]: found a limit past the opening; allowed: at least the opening position",
+        ),
+        (
+            {"actors__russia__limit__territory": np.array([0.9, 1.0, 0.95]), "actors__russia__opening__territory": 0.95},
+            "overrides: actors.russia.limit.territory[1]: found a limit past the opening; allowed: at most the opening position",
+        ),
+        (
+            {"actors__russia__limit__guarantees": np.array([0.5, 1.0, 1.0])},  # opening 1: equal is allowed
+            None,
+        ),
+        (  # both vary; the first replicate's limit equals its opening, the second lies past it
+            {"actors__ukraine__opening__territory": np.array([0.5, 0.6, 0.0]), "actors__ukraine__limit__territory": np.array([0.5, 0.5, 0.5])},
+            "overrides: actors.ukraine.limit.territory[1]: found a limit past the opening; allowed: at least the opening position",
+        ),
+        (  # every other limit fixed: the check still reaches the last issue
+            {**{f"actors__ukraine__limit__{i}": 0.5 for i in ISSUES[:-1]}, "actors__ukraine__opening__sequencing": 0.2,
+             "actors__ukraine__limit__sequencing": np.array([0.3, 0.1, 0.3])},
+            "overrides: actors.ukraine.limit.sequencing[1]: found a limit past the opening; allowed: at least the opening position",
+        ),
+    ],
+)
+def test_a_per_replicate_limit_must_not_lie_past_the_opening_on_the_other_sides_side(overrides, message):
+    from sim import ScenarioError
+
+    if message is None:
+        CeasefireModel("baseline", replicates=3, keep_timelines=0, **overrides)
+        return
+    with pytest.raises(ScenarioError) as error:
+        CeasefireModel("baseline", replicates=3, keep_timelines=0, **overrides)
+    assert str(error.value) == message
+
+
+@pytest.mark.parametrize("key", ["incident_rate", "lag_ticks"])
+def test_an_array_under_a_retired_key_is_refused_naming_its_successor(key):
+    from sim import ScenarioError
+    from sim.scenario.schema import RETIRED
+
+    with pytest.raises(ScenarioError) as error:
+        CeasefireModel("baseline", replicates=2, keep_timelines=0, **{f"actors__russia__{key}": np.ones(2)})
+    assert str(error.value) == f"overrides: actors.russia.{key}: found the retired key {key!r}; allowed: use {RETIRED[key]}"
+
+
+def test_every_answer_fired_under_a_ceasefire_is_seen_logged_and_counted_once():
+    """Under a ceasefire signed at 12:00, Ukraine answers each Russian incident it sees (all of
+    them) 6 hours later, in the same 24-hour step or the next; Russia, which misses nothing and
+    answers nothing, sees every one of those answers in the step it is fired, and the event log
+    records each as a violation. The counts must agree exactly, side by side."""
+    m = signed(
+        replicates=40,
+        seed=12,
+        clock__tick_hours=24,
+        clock__horizon_days=7,
+        actors__russia__incidents_per_day=24.0,
+        actors__ukraine__incidents_per_day=0.0,
+        actors__ukraine__response__answer_lag_hours=6.0,
+        actors__ukraine__response__forgiveness=0.0,
+        actors__russia__response__forgiveness=1.0,
+        actors__ukraine__perception__miss=0.0,
+        actors__russia__perception__miss=0.0,
+        actors__ukraine__perception__false_alarms_per_day=0.0,
+        actors__russia__perception__false_alarms_per_day=0.0,
+        actors__russia__commitment__tolerance=1e6,
+        actors__ukraine__commitment__tolerance=1e6,
+    )
+    fired = np.zeros(40, dtype=np.int64)
+    incidents_held = np.zeros(40, dtype=np.int64)
+    while m.running:
+        m.step()
+        fired += m.ukraine.local
+        incidents_held += m.russia.incidents * (m.agreement_during > 0)
+        np.testing.assert_array_equal(m.russia.local, m.russia.incidents)  # Russia answers nothing
+    assert fired.sum() > 1000
+    np.testing.assert_array_equal(m.russia.accusations, fired)
+    np.testing.assert_array_equal(m.ukraine.accusations, incidents_held)
+    np.testing.assert_array_equal(m.ukraine.answers, m.ukraine.accusations)  # forgiveness 0: each one answered
+    ev = m.events()
+    logged = ev[(ev["kind"] == "violation") & (ev["actor"] == "ukraine")]
+    counts = logged["detail"].str.extract(r"^(\d+) local answers?$")[0]
+    assert counts.notna().all() and (counts.astype(int) == 1).any()
+    assert (counts.astype(int) >= 1).all()  # a violation is at least one strike
+    np.testing.assert_array_equal(logged.assign(n=counts.astype(int)).groupby("replicate")["n"].sum().reindex(range(40), fill_value=0), fired)
+
+
+def test_a_ceasefire_expires_only_where_its_own_term_is_up():
+    m = signed(negotiation__ceasefire_days=np.array([2.0, 2.0, 10.0, 2.0]), clock__horizon_days=7, **NOISELESS)
+    while m.clock.edges[m.tick] < 60.0:
+        m.step()
+    np.testing.assert_array_equal(m.agreement, [neg.PARTIAL, neg.PARTIAL, neg.CEASEFIRE_DEAL, neg.PARTIAL])
+    assert list(m.events()[lambda e: e["kind"] == "ceasefire_expired"]["replicate"]) == [0, 1, 3]
+
+
+def test_a_mediator_that_returns_is_logged_with_its_progress():
+    m = CeasefireModel(
+        "baseline", seed=2, replicates=3, keep_timelines=3, clock__horizon_days=7, **NOISELESS,
+        actors__united_states__deadline_days=1.0, actors__united_states__required_progress=1.0,
+        actors__united_states__extension_probability=0.0, actors__united_states__return_per_day=50.0,
+    ).run()
+    ev = m.events()
+    back = ev[ev["kind"] == "mediator_returned"]
+    assert len(back) >= 3 and set(back["actor"]) == {"united_states"}
+    assert back["detail"].str.fullmatch(r"progress \d+%").all()
+    np.testing.assert_array_equal(back.groupby("replicate").size().to_numpy(), m.united_states.returns)
+
+
+def test_effective_time_over_a_step_is_driven_by_the_pressure_at_its_middle_and_the_steps_war_costs():
+    m = model(
+        replicates=2,
+        actors__russia__concession__pressure_speedup=0.8,
+        actors__ukraine__concession__pressure_speedup=0.3,
+        actors__united_states__deadline_urgency=2.0,
+        actors__united_states__extension_probability=0.0,
+        actors__united_states__deadline_days=3.0,
+    )
+    m.step()
+    start, end = 0.0, m.clock.edges[1]
+    us = m.united_states
+    mid = us.pressure(0.5 * (start + end))
+    assert not np.allclose(mid, us.pressure(end))  # pressure rises toward the deadline within the step
+    for side, speedup in ((m.russia, 0.8), (m.ukraine, 0.3)):
+        speed = 1 + speedup * mid + 0.1 * side.cost_rate
+        np.testing.assert_allclose(side.tau, (end - start) / 24 * speed)
+        np.testing.assert_allclose(side.pressure_felt, us.pressure(end))
+
+
+def test_an_agreement_at_a_round_is_logged_at_the_hour_of_the_round():
+    m = model(replicates=2, **NOISELESS)
+    m.russia.position = np.zeros((2, 6))
+    m.ukraine.position = np.ones((2, 6))
+    m._mediated_round(5, np.ones(2, dtype=bool), 48.0)
+    ev = m.events()
+    stamps = set(ev.loc[ev["kind"].isin(["proposal", "agreement"]), "time"])
+    assert stamps == {m.clock.time_of(48.0).isoformat(timespec="seconds")}
+    assert set(ev.loc[ev["kind"] == "agreement", "tick"]) == {5}
+
+
+TRUCE_TWICE = TWO_TRUCES.replace("tolerance = 0.5", "tolerance = 1e6").replace("join_truce = 0.0", "join_truce = 0.5")
+
+
+def test_a_side_that_joined_a_truce_stays_bound_when_a_second_is_declared_that_it_does_not_join(write_scenario):
+    m = CeasefireModel(
+        write_scenario(TRUCE_TWICE), seed=3, replicates=60, keep_timelines=60,
+        actors__russia__response__forgiveness=1.0, actors__ukraine__commitment__tolerance=1e6,
+    )
+    while m.clock.edges[m.tick] <= 90.0:
+        m.step()
+    ev = m.events()
+    first = set(ev[(ev["kind"] == "truce_joined") & (ev["tick"] == m.clock.step_at(66.0))]["replicate"])
+    second = set(ev[(ev["kind"] == "truce_joined") & (ev["tick"] == m.clock.step_at(90.0))]["replicate"])
+    assert first - second  # some joined the first truce only
+    np.testing.assert_array_equal(np.flatnonzero(m.truce_bound[:, 1]), sorted(first | second))
+    np.testing.assert_array_equal(m.truce_end, 166.0)  # the longer term of the two runs on
+
+
+def test_a_model_built_without_arguments_is_one_replicate_of_the_baseline_dated_from_its_start():
+    m = CeasefireModel()
+    assert m.scenario.name == "baseline" and m.n_replicates == 1 and m.seed == 0
+    assert m.start == BASELINE_START == m.clock.start

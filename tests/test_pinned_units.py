@@ -21,7 +21,7 @@ from scipy import stats
 from sim.model import military as mil
 from sim.model import negotiation as neg
 from sim.model.clock import Clock
-from sim.model.counts import binomial, poisson
+from sim.model.counts import NORMAL_ABOVE, binomial, poisson
 from sim.model.outcomes import OUTCOMES, outcome_shares, wilson_interval
 from sim.model.rng import Streams, _mix, purpose_id
 from sim.scenario.schema import ISSUES
@@ -110,16 +110,33 @@ def test_a_second_call_for_the_same_purposes_gives_the_same_numbers():
 
 
 def test_a_large_poisson_mean_uses_the_continuity_corrected_normal_quantile():
-    mean = np.array([40.0, 100.0, 31.0])
-    u = np.array([0.5, 0.975, 0.1])
+    # At these quantiles the normal approximation and the exact inverse differ by a count or two.
+    mean = np.array([40.0, 100.0, 31.0, 40.0])
+    u = np.array([0.01, 0.95, 0.999, 0.5])
     expected = np.floor(mean + np.sqrt(mean) * stats.norm.ppf(u) + 0.5)
+    assert (expected[:3] != stats.poisson.ppf(u[:3], mean[:3])).all()
     np.testing.assert_array_equal(poisson(u, mean), expected)
+
+
+def test_small_and_large_poisson_means_side_by_side_are_each_counted_their_own_way():
+    u = np.array([0.999, 0.999, 0.01, 0.7])
+    mean = np.array([2.0, 40.0, 30.0, 0.0])
+    expected = [stats.poisson.ppf(0.999, 2.0), np.floor(40 + np.sqrt(40) * stats.norm.ppf(0.999) + 0.5), stats.poisson.ppf(0.01, 30.0), 0]
+    np.testing.assert_array_equal(poisson(u, mean), expected)  # a mean of exactly NORMAL_ABOVE is still inverted exactly
+    assert NORMAL_ABOVE == 30.0
 
 
 def test_poisson_counts_at_a_mean_of_zero_are_zero_and_at_small_means_invert_the_cdf():
     u = np.array([0.3, 0.999, 0.5, 0.95])
     mean = np.array([0.0, 0.0, 1.0, 2.5])
     np.testing.assert_array_equal(poisson(u, mean), [0, 0, stats.poisson.ppf(0.5, 1.0), stats.poisson.ppf(0.95, 2.5)])
+
+
+def test_a_single_trial_or_a_single_replicate_is_counted_too():
+    np.testing.assert_array_equal(binomial(np.array([0.3, 0.3]), np.array([1, 1]), np.array([1.0, 0.5])), [1, 0])
+    np.testing.assert_array_equal(binomial(np.array([0.99]), np.array([5]), 0.5), [5])
+    np.testing.assert_array_equal(binomial(np.array([0.99, 0.2]), np.array([5, 0]), 0.5), [5, 0])
+    np.testing.assert_array_equal(poisson(np.array([0.99]), 1.0), [stats.poisson.ppf(0.99, 1.0)])
 
 
 def test_binomial_counts_with_certain_success_are_all_trials_and_with_none_are_zero():
@@ -135,11 +152,14 @@ def test_binomial_counts_with_certain_success_are_all_trials_and_with_none_are_z
 @pytest.mark.parametrize(
     ("hours", "period", "offset", "expected"),
     [(24.0, 12.0, 0.0, True), (36.0, 12.0, 0.0, True), (30.0, 12.0, 0.0, False), (0.0, 12.0, 0.0, False),
-     (12.0, 12.0, 0.0, True), (18.0, 12.0, 6.0, True), (6.0, 12.0, 6.0, False), (11.9999999999, 12.0, 0.0, True), (11.9999, 12.0, 0.0, False)],
+     (12.0, 12.0, 0.0, True), (18.0, 12.0, 6.0, True), (6.0, 12.0, 6.0, False), (11.9999999999, 12.0, 0.0, True), (11.9999, 12.0, 0.0, False),
+     (15.0, 12.0, 3.0, True)],
 )
 def test_a_time_is_a_whole_positive_multiple_of_a_period_after_its_offset(hours, period, offset, expected):
     clock = Clock(BASELINE_START, 6, 10)
     assert clock.is_multiple(hours, period, offset) is expected
+    if offset == 0.0:
+        assert clock.is_multiple(hours, period) is expected  # no offset unless one is given
 
 
 def test_a_scheduled_time_takes_effect_at_the_first_step_edge_at_or_after_it_and_never_past_the_horizon():
@@ -154,7 +174,7 @@ def test_a_horizon_that_is_not_a_multiple_of_the_tick_ends_with_a_short_step():
     clock = Clock(BASELINE_START, 24, 2.5)
     np.testing.assert_array_equal(clock.edges, [0.0, 24.0, 48.0, 60.0])
     np.testing.assert_array_equal(clock.dt_hours, [24.0, 24.0, 12.0])
-    assert clock.n_steps == 3
+    assert clock.n_steps == 3 and clock.tick_hours == 24 and clock.horizon_hours == 60.0
     np.testing.assert_array_equal(clock.step_at(np.array([0.0, 23.9, 24.0, 59.0, 60.0])), [0, 0, 1, 2, 3])
 
 
@@ -266,6 +286,9 @@ def test_outcome_shares_count_every_class_in_order_with_wilson_intervals():
     names = ["settlement"] * 3 + ["no_agreement"] * 5 + ["ceasefire_collapsed"] * 2
     df = pd.DataFrame({"outcome": pd.Categorical(names, categories=OUTCOMES)})
     shares = outcome_shares(df, 0.9)
+    default = outcome_shares(df)  # 95% unless asked otherwise
+    low95 = stats.binomtest(3, 10).proportion_ci(0.95, method="wilson").low
+    assert default.loc[default["outcome"] == "settlement", "low"].item() == pytest.approx(low95, abs=1e-12)
     assert list(shares.columns) == ["outcome", "count", "share", "low", "high"]
     assert list(shares["outcome"]) == list(OUTCOMES)
     expected = {name: names.count(name) for name in OUTCOMES}
