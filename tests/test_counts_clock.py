@@ -90,5 +90,3 @@ def test_the_clock_converts_hours_and_calendar_times_both_ways():
     assert clock.step_at(66.0) == np.flatnonzero(clock.edges == 66.0)[0]
     assert clock.step_at(65.9) == clock.step_at(66.0) - 1
     assert clock.step_at(240.0) == clock.n_steps
-    assert clock.first_edge_at_or_after(64.5) == 66.0
-    assert clock.first_edge_at_or_after(66.0) == 66.0

@@ -90,12 +90,6 @@ def test_normal_draws_are_the_normal_quantile_of_the_uniform_draws():
     np.testing.assert_allclose(streams.normal(3, "battle"), stats.norm.ppf(streams.uniform(3, "battle")), rtol=1e-12)
 
 
-def test_bernoulli_draws_compare_the_uniform_with_p_per_replicate():
-    streams = Streams(2, np.arange(500))
-    p = np.linspace(0.0, 1.0, 500)
-    np.testing.assert_array_equal(streams.bernoulli(8, "x", p), streams.uniform(8, "x") < p)
-
-
 def test_a_second_call_for_the_same_purposes_gives_the_same_numbers():
     """Purpose keys and grouped salts are cached: the cache must not change a number."""
     streams = Streams(4, np.arange(10))
@@ -149,25 +143,9 @@ def test_binomial_counts_with_certain_success_are_all_trials_and_with_none_are_z
 # --- the clock ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("hours", "period", "offset", "expected"),
-    [(24.0, 12.0, 0.0, True), (36.0, 12.0, 0.0, True), (30.0, 12.0, 0.0, False), (0.0, 12.0, 0.0, False),
-     (12.0, 12.0, 0.0, True), (18.0, 12.0, 6.0, True), (6.0, 12.0, 6.0, False), (11.9999999999, 12.0, 0.0, True), (11.9999, 12.0, 0.0, False),
-     (15.0, 12.0, 3.0, True)],
-)
-def test_a_time_is_a_whole_positive_multiple_of_a_period_after_its_offset(hours, period, offset, expected):
-    clock = Clock(BASELINE_START, 6, 10)
-    assert clock.is_multiple(hours, period, offset) is expected
-    if offset == 0.0:
-        assert clock.is_multiple(hours, period) is expected  # no offset unless one is given
-
-
-def test_a_scheduled_time_takes_effect_at_the_first_step_edge_at_or_after_it_and_never_past_the_horizon():
-    clock = Clock(BASELINE_START, 6, 2, [10.0])
-    np.testing.assert_array_equal(clock.first_edge_at_or_after(np.array([0.0, 1.0, 6.0, 7.5, 10.0, 47.0])), [0, 6, 6, 10, 10, 48])
-    assert clock.first_edge_at_or_after(48.5) == np.inf
-    assert clock.hours(BASELINE_START + dt.timedelta(days=1, hours=6)) == 30.0
-    assert clock.time_of(np.float64(30.0)) == BASELINE_START + dt.timedelta(hours=30)
+def test_the_clock_converts_hours_since_the_start_to_calendar_times_and_back():
+    assert Clock(BASELINE_START, 6, 2, [10.0]).hours(BASELINE_START + dt.timedelta(days=1, hours=6)) == 30.0
+    assert Clock(BASELINE_START, 6, 2, [10.0]).time_of(np.float64(30.0)) == BASELINE_START + dt.timedelta(hours=30)
 
 
 def test_a_horizon_that_is_not_a_multiple_of_the_tick_ends_with_a_short_step():

@@ -84,15 +84,3 @@ def test_normal_draws_are_standard_normal():
     z = Streams(3, np.arange(100_000)).normal(9, "battle")
     assert np.isfinite(z).all()
     assert stats.kstest(z, "norm").pvalue > 1e-4
-
-
-@settings(max_examples=20, deadline=None)
-@given(p=st.floats(min_value=0.0, max_value=1.0), seed=seeds)
-def test_bernoulli_draws_succeed_with_probability_p(p, seed):
-    n = 20_000
-    hits = Streams(seed, np.arange(n)).bernoulli(1, "x", p).sum()
-    if p == 0.0:
-        assert hits == 0
-        return
-    # A binomial count lies within 6 standard deviations (plus one for rounding) of n p.
-    assert abs(hits - n * p) <= 6 * np.sqrt(n * p * (1 - p)) + 1

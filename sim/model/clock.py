@@ -58,15 +58,3 @@ class Clock:
     def step_at(self, hours: float | np.ndarray) -> np.ndarray:
         """Index of the step whose interval contains ``hours`` (``n_steps`` at or past the horizon)."""
         return np.searchsorted(self.edges, np.asarray(hours) + _EPS, side="right") - 1
-
-    def first_edge_at_or_after(self, hours: float | np.ndarray) -> np.ndarray:
-        """The first step edge at or after ``hours``: when something scheduled then takes effect."""
-        index = np.searchsorted(self.edges, np.asarray(hours) - _EPS, side="left")
-        return np.where(index < len(self.edges), self.edges[np.minimum(index, len(self.edges) - 1)], np.inf)
-
-    def is_multiple(self, hours: float, period_hours: float, offset_hours: float = 0.0) -> bool:
-        """Whether ``hours - offset`` is a whole positive multiple of ``period`` (rounds, reviews)."""
-        if hours - offset_hours < period_hours - _EPS:
-            return False
-        ratio = (hours - offset_hours) / period_hours
-        return abs(ratio - round(ratio)) < 1e-6

@@ -28,7 +28,6 @@ class EventLog:
     def __init__(self, model: CeasefireModel, keep: int) -> None:
         self.model = model
         self.keep = keep
-        self._chunks: list[pd.DataFrame] = []
         self._rows: list[tuple] = []
 
     def add(

@@ -214,7 +214,6 @@ class CeasefireModel(mesa.Model):
         self.committed = np.empty((self.n_replicates, 2, 2), dtype=bool)
         self.committed[:, :, 0] = self.truce_bound | military_[:, None]
         self.committed[:, :, 1] = self.truce_bound | civilian[:, None]
-        self.covered = self.committed[:, 0, :] | self.committed[:, 1, :]
         self._holding = self.truce_bound | civilian[:, None]  # military is bound only with civilian
         if before is not None:
             fresh = self._holding & ~before

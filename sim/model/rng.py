@@ -105,7 +105,3 @@ class Streams:
         """(R,) float64 standard normal, by inversion of a uniform draw."""
         u = self.uniform(tick, purpose)
         return ndtri(np.clip(u, _TO_UNIT, 1.0 - _TO_UNIT))
-
-    def bernoulli(self, tick: int, purpose: str, p: np.ndarray | float) -> np.ndarray:
-        """(R,) bool: True with probability ``p`` (scalar or per replicate)."""
-        return self.uniform(tick, purpose) < p
