@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sim.experiments.stats import (
     censor_at_horizon,
@@ -160,3 +162,14 @@ def test_the_printed_bound_of_an_empty_or_full_class_contains_the_wilson_interva
 def test_percent_keeps_small_shares_visible():
     assert percent(0.0) == "0.0%" and percent(0.5) == "50.0%"
     assert percent(0.00012) == "0.012%" and percent(0.0004) == "0.04%"
+
+
+@given(
+    st.lists(st.one_of(st.none(), st.sampled_from([0.5, 1.0, 2.0, 7.25, 30.0]), st.floats(0.0, 30.0)), max_size=40)
+)
+def test_median_read_off_the_sorted_days_is_the_kaplan_meier_median(values):
+    """Censored only at the horizon, the KM median is the ceil(n/2)-th event day: the shortcut sweeps use."""
+    days = np.array([np.nan if v is None else v for v in values], dtype=float)
+    expected = kaplan_meier(*censor_at_horizon(days, horizon=30.0)).median
+    got = km_median(days, horizon=30.0)
+    assert got == expected or (np.isnan(got) and np.isnan(expected))

@@ -88,8 +88,18 @@ def censor_at_horizon(days: np.ndarray, horizon: float) -> tuple[np.ndarray, np.
 
 
 def km_median(days: np.ndarray, horizon: float) -> float:
-    """Kaplan–Meier median day of an event censored at the horizon (NaN if not reached)."""
-    return kaplan_meier(*censor_at_horizon(days, horizon)).median
+    """Kaplan–Meier median day of an event censored at the horizon (NaN if not reached).
+
+    With every censoring time at the horizon, after every event, the Kaplan–Meier curve is
+    one minus the empirical distribution of the event days, so the median is the k-th
+    smallest event day, k = ceil(n / 2): no curve needs to be built (sweeps ask per point).
+    """
+    days = np.asarray(days, dtype=float)
+    events = np.sort(days[~np.isnan(days)])
+    if events.size and events[-1] > horizon:  # an event after the horizon: censoring is no longer last
+        return kaplan_meier(*censor_at_horizon(days, horizon)).median
+    k = int(np.ceil(days.size * (0.5 - 1e-12)))
+    return float(events[max(k, 1) - 1]) if 0 < max(k, 1) <= events.size else float("nan")
 
 
 def paired_difference(a: np.ndarray, b: np.ndarray, confidence: float = 0.95) -> tuple[float, float, float]:

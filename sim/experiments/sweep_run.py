@@ -198,7 +198,8 @@ def make_tasks(spec: SweepSpec, chunks: Iterable[Chunk]) -> Iterator[ChunkTask]:
                 spec.scenario.name, spec.scenario.path, data, spec.point_overrides(chunk.point), spec.seed, chunk
             )
             continue
-        values = {name: [spec.point_overrides(p)[name] for p in chunk.point_ids] for name in spec.parameter_names}
+        rows = slice(chunk.point, chunk.point + chunk.points)
+        values = {name: spec.points[name].iloc[rows].tolist() for name in spec.parameter_names}
         yield ChunkTask(spec.scenario.name, spec.scenario.path, data, dict(spec.fixed), spec.seed, chunk, values)
 
 
@@ -492,6 +493,9 @@ def assemble(out: Path, spec: SweepSpec, chunks: list[Chunk]) -> pd.DataFrame:
             remaining[p] = remaining.get(p, 0) + 1
     # Each swept column as a NumPy array indexed by point id (text stays text, whole numbers whole).
     columns = {name: spec.points[name].to_numpy() for name in names}
+    # Column by column: a row Series would upcast whole numbers (point ids) to floats.
+    listed = {name: spec.points[name].tolist() for name in spec.points.columns}
+    design = [{name: listed[name][i] for name in listed} for i in range(len(spec.points))]
     parts: dict[int, list[pd.DataFrame]] = {}
     summaries = []
     writer: pq.ParquetWriter | None = None
@@ -505,13 +509,17 @@ def assemble(out: Path, spec: SweepSpec, chunks: list[Chunk]) -> pd.DataFrame:
             if writer is None:
                 writer = pq.ParquetWriter(tmp, table.schema)
             writer.write_table(table.replace_schema_metadata(writer.schema.metadata))
-            rows = table.select(["point", *SUMMARY_COLUMNS]).to_pandas()
-            for p, group in rows.groupby("point", sort=True):
-                parts.setdefault(int(p), []).append(group.drop(columns="point"))
+            rows = table.select(SUMMARY_COLUMNS).to_pandas()
+            order = np.argsort(point, kind="stable")
+            ids, starts = np.unique(point[order], return_index=True)
+            for p, rows_of_p in zip(ids, np.split(order, starts[1:]), strict=True):
+                parts.setdefault(int(p), []).append(rows.iloc[rows_of_p])
             for p in c.point_ids:
                 remaining[p] -= 1
                 if not remaining[p]:
-                    summaries.append(_summarise(spec, p, pd.concat(parts.pop(p), ignore_index=True)))
+                    done = parts.pop(p)
+                    rows = done[0] if len(done) == 1 else pd.concat(done, ignore_index=True)
+                    summaries.append(_summarise(spec, p, rows, design[p]))
         if writer is not None:
             writer.close()
             writer = None
@@ -523,11 +531,10 @@ def assemble(out: Path, spec: SweepSpec, chunks: list[Chunk]) -> pd.DataFrame:
     return pd.DataFrame(summaries)
 
 
-def _summarise(spec: SweepSpec, point: int, rows: pd.DataFrame) -> dict[str, Any]:
+def _summarise(spec: SweepSpec, point: int, rows: pd.DataFrame, values: dict[str, Any]) -> dict[str, Any]:
     """One row of ``points.csv``: the point's design values, its horizon and its summary."""
-    # Column by column: a row Series would upcast whole numbers (point ids) to floats.
-    values = {name: _native(spec.points[name].iloc[point]) for name in spec.points.columns}
-    horizon = spec.point_scenario(point).data["clock"]["horizon_days"]
+    swept = "clock.horizon_days" in spec.parameters or "clock.horizon_days" in spec.fixed
+    horizon = spec.point_scenario(point).data["clock"]["horizon_days"] if swept else spec.scenario.data["clock"]["horizon_days"]
     return {**values, "horizon_days": horizon, **point_summary(rows, horizon)}
 
 
@@ -541,7 +548,12 @@ SUMMARY_COLUMNS = ["outcome", "day_first_agreement", "day_walk_away", "civilian_
 def point_summary(rows: pd.DataFrame, horizon: float) -> dict[str, Any]:
     """n, share of each outcome class with its 95% Wilson interval, KM medians, mean harm."""
     n = len(rows)
-    counts = rows["outcome"].value_counts().reindex(OUTCOMES, fill_value=0).to_numpy()
+    outcome = rows["outcome"]
+    if isinstance(outcome.dtype, pd.CategoricalDtype) and list(outcome.cat.categories) == list(OUTCOMES):
+        codes = outcome.cat.codes.to_numpy()  # as written by the model: no strings to compare
+    else:
+        codes = pd.Categorical(outcome, categories=OUTCOMES).codes
+    counts = np.bincount(codes[codes >= 0], minlength=len(OUTCOMES))
     low, high = wilson_interval(counts, n)
     out: dict[str, Any] = {"n": n}
     for i, name in enumerate(OUTCOMES):
