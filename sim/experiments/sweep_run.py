@@ -612,7 +612,7 @@ def cmd_sweep(args) -> int:
 
     if args.scheduler and args.backend != "dask":
         raise ScenarioError("--scheduler", args.scheduler, "a scheduler address with --backend local", "--backend dask")
-    spec = load_sweep(args.file)
+    spec = load_sweep(args.file, ensemble=args.ensemble)
     out = args.out or Path("results") / spec.name
     command = "ceasefire " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     result = run_sweep(
@@ -635,6 +635,12 @@ def cmd_sweep(args) -> int:
         if result.chunks_run < result.chunks_total
         else ""
     )
+    ensemble = spec.scenario.ensemble
+    if ensemble is not None:
+        print(
+            f"Ensemble {ensemble.file}: {ensemble.n_sets:,} calibrated sets; "
+            f"replicate k of every point takes set k mod {ensemble.n_sets:,}"
+        )
     print(
         f"Sweep {spec.name!r}: {len(spec.points)} points x {spec.replicates:,} replicates, design {spec.design}, "
         f"seed {spec.seed}\nRan {result.chunks_run} of {result.chunks_total} chunks{resumed}: "
