@@ -201,9 +201,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
             failed += 1
             continue
         clock = scenario.data["clock"]
+        ensemble = f", ensemble {Path(e.file).name} ({e.n_sets:,} sets)" if (e := scenario.ensemble) else ""
         print(
             f"ok   {ref}: {scenario.name}, {clock['horizon_days']} days from {clock['start']:%d %b %Y}, "
-            f"{len(scenario.data['events'])} events"
+            f"{len(scenario.data['events'])} events{ensemble}"
         )
     return EXIT_USAGE if failed else 0
 
@@ -316,6 +317,11 @@ def ensemble_line(scenario, parameters: pd.DataFrame) -> str:
         f"Ensemble {e.file}: {e.n_sets:,} calibrated parameter sets of {len(e.parameters)} values; "
         f"replicate k takes set k mod {e.n_sets:,}, so the replicates cycle through the sets"
     )
+    n = len(parameters)
+    if n == 1:
+        line += " (one replicate: set 0 only)"
+    elif 1 < n < e.n_sets:
+        line += f" ({n:,} replicates: the first {n:,} sets only)"
     replaced = [p for p in e.parameters if p not in parameters.columns]
     if replaced:
         line += f" (overridden here: {', '.join(replaced)})"

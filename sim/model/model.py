@@ -604,7 +604,7 @@ class CeasefireModel(mesa.Model):
         return outcome_table(self)
 
     def parameters(self) -> pd.DataFrame:
-        """One row per replicate: the values drawn from priors or given per replicate."""
+        """One row per replicate: the values drawn from priors, taken from an ensemble or given per replicate."""
         return parameter_table(self)
 
     def timeline(self) -> pd.DataFrame:
