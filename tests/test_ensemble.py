@@ -219,6 +219,22 @@ def test_a_packed_sweep_point_gets_the_rows_of_a_plain_run_on_the_same_ensemble(
         pd.testing.assert_frame_equal(rows.reset_index(drop=True), alone, check_exact=True, check_dtype=False)
 
 
+def test_a_sweep_worker_refuses_an_ensemble_file_rebuilt_after_the_sweep_was_planned(tmp_path, ensemble_file):
+    from sim.experiments.sweep_run import make_tasks, plan_chunks, run_chunk
+
+    sweep = tmp_path / "s.toml"
+    sweep.write_text(
+        '[sweep]\nscenario = "baseline"\nreplicates = 2\ndesign = "grid"\n'
+        '[parameters]\n"actors.united_states.deadline_days" = [7.0]\n'
+    )
+    spec = load_sweep(sweep, ensemble=ensemble_file)
+    (task,) = make_tasks(spec, plan_chunks(1, 2, 10))
+    write_ensemble(ensemble_file, sets(baseline_priors(), seed=9), scenario_name="baseline", priors=baseline_priors())
+    with pytest.raises(ScenarioError) as info:
+        run_chunk(task)
+    assert (info.value.source, info.value.path) == (str(ensemble_file.resolve()), "ensemble")
+
+
 # --- refusals ------------------------------------------------------------------------------
 
 
@@ -297,7 +313,7 @@ def test_the_console_script_refuses_bad_ensembles_with_exit_2_and_writes_nothing
     root, bad, done = cli
     out, err, code = done[name]
     _, file, key = bad[name]
-    assert code == 2, err
+    assert code == 2, (code, out, err)
     assert "Traceback" not in out + err
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("ceasefire: error: "), err
