@@ -73,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="override a scenario value (TOML syntax), e.g. actors.united_states.deadline_days=7",
     )
     p.add_argument("--out", type=Path, help="output folder (default: a new folder under results/)")
+    _add_ensemble_option(p, "the scenario")
     p.add_argument(
         "--keep-timelines",
         type=_non_negative_int,
@@ -119,6 +120,7 @@ def _add_batch_commands(sub: argparse._SubParsersAction) -> None:
         "--chunk-size", type=_positive_int, metavar="R", help="replicates per chunk (default: the file's, else 20000)"
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_ensemble_option(p, "the sweep's scenario")
     p.set_defaults(handler=_lazy("experiments.sweep_run", "cmd_sweep"))
 
     p = sub.add_parser("report", help="figures and index.html for a finished sweep folder")
@@ -144,7 +146,18 @@ def _add_batch_commands(sub: argparse._SubParsersAction) -> None:
             flag, dest=dest, action="append", default=[], metavar="KEY.PATH=VALUE", help=f"override a value in {which}"
         )
     p.add_argument("--out", type=Path, help="output folder (default: a new folder under results/)")
+    _add_ensemble_option(p, "both A and B")
     p.set_defaults(handler=_lazy("experiments.compare", "cmd_compare"))
+
+
+def _add_ensemble_option(p: argparse.ArgumentParser, what: str) -> None:
+    """``--ensemble FILE``: calibrated parameter sets in place of the prior draws of ``what``."""
+    p.add_argument(
+        "--ensemble",
+        metavar="FILE",
+        help=f"an ensemble file (from `ceasefire calibrate`) for {what}: replicate k takes "
+        "calibrated set k mod M instead of drawing the priors it was calibrated under",
+    )
 
 
 def _positive_int(text: str) -> int:
@@ -169,8 +182,11 @@ def _non_negative_int(text: str) -> int:
 
 def cmd_scenarios(args: argparse.Namespace) -> int:
     for name, path in packaged_scenarios().items():
-        scenario = load_scenario(path)
-        print(f"{name:<20} {scenario.data['description']}")
+        try:
+            description = load_scenario(path).data["description"]
+        except ScenarioError as error:  # listed anyway: `ceasefire validate` says what is wrong
+            description = f"(cannot be used: {error})"
+        print(f"{name:<20} {description}")
     return 0
 
 
@@ -185,9 +201,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
             failed += 1
             continue
         clock = scenario.data["clock"]
+        ensemble = f", ensemble {Path(e.file).name} ({e.n_sets:,} sets)" if (e := scenario.ensemble) else ""
         print(
             f"ok   {ref}: {scenario.name}, {clock['horizon_days']} days from {clock['start']:%d %b %Y}, "
-            f"{len(scenario.data['events'])} events"
+            f"{len(scenario.data['events'])} events{ensemble}"
         )
     return EXIT_USAGE if failed else 0
 
@@ -197,7 +214,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     overrides = dict(parse_override(text) for text in args.overrides)
-    scenario = load_scenario(args.scenario, overrides)
+    scenario = load_scenario(args.scenario, overrides, ensemble=args.ensemble)
     out = output_dir(args.out, scenario.name)
     result = simulate(scenario, seed=args.seed, replicates=args.replicates, keep_timelines=args.keep_timelines)
     command = "ceasefire " + " ".join(shlex.quote(a) for a in sys.argv[1:])
@@ -246,10 +263,12 @@ def summary(result, narrate_story: bool = False) -> str:
         f"{result.replicates:,} replicate(s), seed {result.seed}, {clock['horizon_days']} days "
         f"from {clock['start']:%a %d %b %Y} ({steps}), {result.wall_seconds:.1f} s",
     ]
-    if result.varies_by_replicate:
-        lines.append(
-            f"{len(result.parameters.columns) - 1} values drawn per replicate from their priors (parameters.csv)"
-        )
+    if s.ensemble is not None:
+        lines.append(ensemble_line(s, result.parameters))
+    drawn = [c for c in result.parameters.columns if c not in ("replicate", "ensemble_set")]
+    if drawn:
+        where = "from the ensemble or their priors" if s.ensemble is not None else "from their priors"
+        lines.append(f"{len(drawn)} values drawn per replicate {where} (parameters.csv)")
     lines.append("")
     if narrate_story and not result.events.empty:
         first = int(result.events["replicate"].iloc[0])
@@ -289,6 +308,24 @@ def summary(result, narrate_story: bool = False) -> str:
         line += f"; the first truce ran its full term ({term:g} hours) in {share_text(full, n)}"
     lines.append(line + ".")
     return "\n".join(lines)
+
+
+def ensemble_line(scenario, parameters: pd.DataFrame) -> str:
+    """One line on the ensemble in use: its file, its M sets, and that replicates cycle through them."""
+    e = scenario.ensemble
+    line = (
+        f"Ensemble {e.file}: {e.n_sets:,} calibrated parameter sets of {len(e.parameters)} values; "
+        f"replicate k takes set k mod {e.n_sets:,}, so the replicates cycle through the sets"
+    )
+    n = len(parameters)
+    if n == 1:
+        line += " (one replicate: set 0 only)"
+    elif 1 < n < e.n_sets:
+        line += f" ({n:,} replicates: the first {n:,} sets only)"
+    replaced = [p for p in e.parameters if p not in parameters.columns]
+    if replaced:
+        line += f" (overridden here: {', '.join(replaced)})"
+    return line
 
 
 def _timing(o: pd.DataFrame, column: str, label: str) -> str:

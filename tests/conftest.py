@@ -39,6 +39,7 @@ PACKAGED = {
     "europe_guarantees",
     "no_mirror",
     "monitored_ceasefire",
+    "calibrated",
 }
 
 #: Overrides that switch off every source of noise on both fronts.

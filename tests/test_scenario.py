@@ -44,7 +44,7 @@ REQUIRED_PATHS = [
 ]
 
 
-def test_the_eight_packaged_scenarios_are_found_by_name_and_load():
+def test_the_packaged_scenarios_are_found_by_name_and_load():
     assert set(packaged_scenarios()) == PACKAGED
     for name in PACKAGED:
         scenario = load_scenario(name)

@@ -174,13 +174,21 @@ def write_comparison(out: Path, c: Comparison, meta: dict) -> None:
         plt.close(fig)
 
 
+def _on_ensemble(scenario: Scenario) -> str:
+    """How a side's values vary: on an ensemble's sets (replicate k takes set k mod M), or drawn."""
+    e = scenario.ensemble
+    if e is None:
+        return ""
+    return f", on the ensemble {e.file} ({e.n_sets:,} sets; replicate k takes set k mod {e.n_sets:,})"
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     """``ceasefire compare A B``: everything is validated before anything runs or is written."""
     both = dict(parse_override(t) for t in args.overrides)
     set_a = {**both, **dict(parse_override(t) for t in args.overrides_a)}
     set_b = {**both, **dict(parse_override(t) for t in args.overrides_b)}
-    a = load_scenario(args.a, set_a)
-    b = load_scenario(args.b, set_b)
+    a = load_scenario(args.a, set_a, ensemble=args.ensemble)
+    b = load_scenario(args.b, set_b, ensemble=args.ensemble)
     name = f"compare-{a.name}-vs-{b.name}" if a.name != b.name else f"compare-{a.name}"
     out = output_dir(args.out, name)
     c = compare(a, b, args.replicates, args.seed)
@@ -199,7 +207,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     write_comparison(out, c, meta)
     for label, scenario, values in (("A", a, set_a), ("B", b, set_b)):
         changes = ", ".join(f"{k}={v}" for k, v in values.items())
-        print(f"{label}: {scenario.name}" + (f" with {changes}" if changes else ""))
+        print(f"{label}: {scenario.name}" + (f" with {changes}" if changes else "") + _on_ensemble(scenario))
     print(summary(c))
     print(f"\nWrote {out}/ (differences.csv, transitions.csv, pairs.csv, compare.png, manifest.json)")
     return 0

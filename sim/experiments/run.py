@@ -124,5 +124,6 @@ def manifest(result: RunResult, overrides: Mapping[str, Any], command: str) -> d
         "wall_seconds": round(result.wall_seconds, 3),
         "versions": versions(),
         "scenario": result.scenario.to_dict(),
+        **({"ensemble": result.scenario.ensemble.describe()} if result.scenario.ensemble is not None else {}),
         **result.extra,
     }

@@ -37,6 +37,7 @@ SWEEP_KEYS: dict[str, str] = {
     "design": "one of 'grid', 'lhs', 'sobol'",
     "samples": "a whole number: points for lhs (>= 2); base sample size for sobol (a power of two >= 2)",
     "chunk_size": "a whole number >= 1 (replicates per chunk of work)",
+    "ensemble": "an ensemble file (from `ceasefire calibrate`) for the scenario, relative to the sweep file",
 }
 TOP_KEYS = ("sweep", "parameters", "fixed")
 DEFAULT_CHUNK = 20_000
@@ -92,18 +93,27 @@ class SweepSpec:
             "parameters": {k: _plain(v) for k, v in self.parameters.items()},
             "fixed": {k: _plain(v) for k, v in self.fixed.items()},
             "n_points": len(self.points),
+            **({"ensemble": self.scenario.ensemble.describe()} if self.scenario.ensemble is not None else {}),
         }
 
     def identity(self) -> str:
-        """A hash of what decides the rows: the resolved sweep, the scenario and the points."""
+        """A hash of what decides the rows: the resolved sweep, the scenario and the points.
+
+        An ensemble counts by its content (sha256), so a rebuilt ensemble file makes another sweep.
+        """
+        scenario = self.scenario.to_dict()
+        if "ensemble" in scenario:
+            scenario["ensemble"] = {k: v for k, v in scenario["ensemble"].items() if k != "file"}
         blob = json.dumps(
             {
                 # Content, not file locations: the same sweep run from an installed copy and
                 # from a source tree (or another folder) must resume the same folder.
                 "sweep": {
-                    k: v for k, v in self.resolved().items() if k not in ("path", "scenario_path", "description")
+                    k: v
+                    for k, v in self.resolved().items()
+                    if k not in ("path", "scenario_path", "description", "ensemble")
                 },
-                "scenario": self.scenario.to_dict(),
+                "scenario": scenario,
                 "points": self.points.to_dict(orient="list"),
             },
             sort_keys=True,
@@ -115,8 +125,12 @@ class SweepSpec:
 # --- reading and validation ---------------------------------------------------------------
 
 
-def load_sweep(path: str | Path) -> SweepSpec:
-    """Read and validate a sweep file; every design point is checked against the scenario."""
+def load_sweep(path: str | Path, ensemble: str | Path | None = None) -> SweepSpec:
+    """Read and validate a sweep file; every design point is checked against the scenario.
+
+    ``ensemble`` (relative to the current folder; the CLI's ``--ensemble``) replaces the
+    file's ``sweep.ensemble`` and the scenario's own ensemble.
+    """
     path = Path(path)
     src = str(path)
     raw = _read(path)
@@ -140,6 +154,11 @@ def load_sweep(path: str | Path) -> SweepSpec:
     scenario_path = resolve_scenario(scenario_ref, base=path.parent, source=f"{src}: sweep.scenario")
     fixed = dict(_table(raw, "fixed", src, required=False))
     base = load_scenario(scenario_path)
+    if ensemble:
+        base = base.with_ensemble(ensemble, source="--ensemble")
+    elif "ensemble" in table:
+        ref = _string(table, "ensemble", src, default=None)
+        base = base.with_ensemble((path.parent / ref).resolve() if ref else None, source=src)
     _check_paths(fixed, base, src, "fixed")
     base = _apply(base, fixed, src, "fixed")
     parameters = _parameters(_table(raw, "parameters", src, required=True), design, base, src)

@@ -94,6 +94,8 @@ class ChunkTask:
 
     ``overrides`` are scalar scenario values (one point's, or the fixed ones of a packed
     chunk); ``arrays`` map each swept key path to its value at each point of a packed chunk.
+    ``ensemble_sha256`` is the content hash of the scenario's ensemble file when the sweep
+    was planned: the worker reads the file again and refuses one rebuilt since.
     """
 
     scenario_name: str
@@ -103,6 +105,7 @@ class ChunkTask:
     seed: int
     chunk: Chunk
     arrays: dict = field(default_factory=dict)
+    ensemble_sha256: str = ""
 
 
 def plan_chunks(n_points: int, replicates: int, chunk_size: int, points_per_chunk: int = 1) -> list[Chunk]:
@@ -171,6 +174,13 @@ def run_chunk(task: ChunkTask) -> tuple[Chunk, pd.DataFrame, int]:
     """Run one chunk; returns it, its outcome rows and this process's peak memory (KiB)."""
     chunk = task.chunk
     base = validated_scenario(task.scenario_data, task.scenario_name, task.scenario_path, {})
+    if base.ensemble is not None and base.ensemble.sha256 != task.ensemble_sha256:
+        raise ScenarioError(
+            base.ensemble.file,
+            "ensemble",
+            "a file that changed while the sweep ran (another sha256)",
+            "an ensemble file left as it was until the sweep ends; rerun the sweep into a new --out",
+        )
     scenario = base.with_overrides(task.overrides, source=f"point {chunk.point}")
     ids = np.arange(chunk.start, chunk.stop, dtype=np.int64)
     per_point = len(ids)
@@ -192,15 +202,15 @@ def run_chunk(task: ChunkTask) -> tuple[Chunk, pd.DataFrame, int]:
 
 def make_tasks(spec: SweepSpec, chunks: Iterable[Chunk]) -> Iterator[ChunkTask]:
     data = thaw(spec.scenario.data)
+    sha = spec.scenario.ensemble.sha256 if spec.scenario.ensemble is not None else ""
     for chunk in chunks:
         if chunk.points == 1:
-            yield ChunkTask(
-                spec.scenario.name, spec.scenario.path, data, spec.point_overrides(chunk.point), spec.seed, chunk
-            )
+            overrides = spec.point_overrides(chunk.point)
+            yield ChunkTask(spec.scenario.name, spec.scenario.path, data, overrides, spec.seed, chunk, {}, sha)
             continue
         rows = slice(chunk.point, chunk.point + chunk.points)
         values = {name: spec.points[name].iloc[rows].tolist() for name in spec.parameter_names}
-        yield ChunkTask(spec.scenario.name, spec.scenario.path, data, dict(spec.fixed), spec.seed, chunk, values)
+        yield ChunkTask(spec.scenario.name, spec.scenario.path, data, dict(spec.fixed), spec.seed, chunk, values, sha)
 
 
 # --- backends: each yields results as chunks finish, with a bounded number in flight --------
@@ -624,7 +634,7 @@ def cmd_sweep(args) -> int:
 
     if args.scheduler and args.backend != "dask":
         raise ScenarioError("--scheduler", args.scheduler, "a scheduler address with --backend local", "--backend dask")
-    spec = load_sweep(args.file)
+    spec = load_sweep(args.file, ensemble=args.ensemble)
     out = args.out or Path("results") / spec.name
     command = "ceasefire " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     result = run_sweep(
@@ -647,6 +657,12 @@ def cmd_sweep(args) -> int:
         if result.chunks_run < result.chunks_total
         else ""
     )
+    ensemble = spec.scenario.ensemble
+    if ensemble is not None:
+        print(
+            f"Ensemble {ensemble.file}: {ensemble.n_sets:,} calibrated sets; "
+            f"replicate k of every point takes set k mod {ensemble.n_sets:,}"
+        )
     print(
         f"Sweep {spec.name!r}: {len(spec.points)} points x {spec.replicates:,} replicates, design {spec.design}, "
         f"seed {spec.seed}\nRan {result.chunks_run} of {result.chunks_total} chunks{resumed}: "

@@ -85,7 +85,9 @@ class CeasefireModel(mesa.Model):
         self.scenario = load_scenario(scenario).with_overrides(scalars, source="overrides")
         self.seed = int(seed)
         self.streams = Streams(self.seed, self.replicate_ids)
-        self.params, self.drawn = resolve_parameters(self.scenario, self.streams, R, arrays)
+        self.params, self.drawn, self.ensemble_set = resolve_parameters(
+            self.scenario, self.streams, R, arrays, self.replicate_ids
+        )
         self.draw_index = {name: i for i, name in enumerate(DRAWS)}
         self._setup_clock(self.scenario.data)
         self._setup_parameters(self.params)
@@ -602,7 +604,7 @@ class CeasefireModel(mesa.Model):
         return outcome_table(self)
 
     def parameters(self) -> pd.DataFrame:
-        """One row per replicate: the values drawn from priors or given per replicate."""
+        """One row per replicate: the values drawn from priors, taken from an ensemble or given per replicate."""
         return parameter_table(self)
 
     def timeline(self) -> pd.DataFrame:

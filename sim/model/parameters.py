@@ -1,10 +1,15 @@
-"""Resolving a scenario's values for R replicates: fixed numbers, prior draws, per-replicate arrays.
+"""Resolving a scenario's values for R replicates: fixed numbers, prior draws, ensembles, arrays.
 
 Every numeric value the simulation reads is a float (the same in every replicate) or an
-(R,) array: a prior's draw for each replicate, or an array passed in by the caller (one
-design point or calibration draw per replicate, so one vectorised model runs many of
-them at once). Values that shape the clock or the code path (the calendar, the response
-rule, switches) stay scalars.
+(R,) array: a prior's draw for each replicate, a calibrated ensemble's value, or an array
+passed in by the caller (one design point or calibration draw per replicate, so one
+vectorised model runs many of them at once). Values that shape the clock or the code path
+(the calendar, the response rule, switches) stay scalars.
+
+Precedence at a key path: an array passed in > the scenario's ensemble (replicate id k takes
+set k mod M, where the scenario still holds the prior the ensemble was calibrated under) >
+the prior's own draw. A number or another prior set over a calibrated prior (``--set``, a
+dashboard lever, a sweep's point) replaces the prior, and so the ensemble, there.
 """
 
 from __future__ import annotations
@@ -34,15 +39,25 @@ _STRUCTURAL = ("clock.", "events")
 
 
 def resolve_parameters(
-    scenario: Scenario, streams: Streams, R: int, arrays: Mapping[str, Any]
-) -> tuple[dict, dict[str, np.ndarray]]:
-    """The scenario's data with every prior drawn and every per-replicate array in place.
+    scenario: Scenario,
+    streams: Streams,
+    R: int,
+    arrays: Mapping[str, Any],
+    replicate_ids: np.ndarray | None = None,
+) -> tuple[dict, dict[str, np.ndarray], np.ndarray | None]:
+    """The scenario's data with every prior drawn (or taken from the ensemble) and every array in place.
 
-    Returns the nested values and the (R,) arrays that differ by replicate, by key path.
+    Returns the nested values, the (R,) arrays that differ by replicate by key path, and
+    the (R,) ensemble set of each replicate (None when no value came from an ensemble).
+    ``replicate_ids`` (default 0..R-1) choose the sets.
     """
     fields = scenario_fields()
     checked = {path: _check_array(path, value, R, fields) for path, value in arrays.items()}
     varying: dict[str, np.ndarray] = {}
+    ensemble = scenario.ensemble
+    ids = np.arange(R, dtype=np.int64) if replicate_ids is None else np.asarray(replicate_ids, dtype=np.int64)
+    calibrated = ensemble.for_replicates(ids) if ensemble is not None else {}
+    used: list[str] = []
 
     def walk(node: Any, prefix: str) -> Any:
         if isinstance(node, Mapping):
@@ -52,13 +67,17 @@ def resolve_parameters(
             varying[path] = checked[path]
             return checked[path]
         if isinstance(node, Prior):
-            varying[path] = node.ppf(streams.uniform(PRIOR_STREAM_TICK, f"prior:{path}"))
+            if path in calibrated and ensemble.priors[path] == node:
+                varying[path] = calibrated[path]
+                used.append(path)
+            else:
+                varying[path] = node.ppf(streams.uniform(PRIOR_STREAM_TICK, f"prior:{path}"))
             return varying[path]
         return node
 
     resolved = {key: walk(value, f"{key}.") if key != "events" else value for key, value in scenario.data.items()}
     _check_orders(resolved, varying)
-    return resolved, varying
+    return resolved, varying, (ensemble.set_ids(ids) if used else None)
 
 
 def _check_array(path: str, value: Any, R: int, fields: Mapping) -> np.ndarray:
@@ -109,8 +128,13 @@ def _check_orders(resolved: Mapping, varying: Mapping[str, np.ndarray]) -> None:
 
 
 def parameter_table(model: CeasefireModel) -> pd.DataFrame:
-    """One row per replicate: every value that differs by replicate, by key path."""
+    """One row per replicate: every value that differs by replicate, by key path.
+
+    With an ensemble in use, ``ensemble_set`` says which calibrated set each replicate took.
+    """
     table = {"replicate": model.replicate_ids}
+    if model.ensemble_set is not None:
+        table["ensemble_set"] = model.ensemble_set
     for path, values in sorted(model.drawn.items()):
         table[path] = np.broadcast_to(values, (model.n_replicates,))
     return pd.DataFrame(table)

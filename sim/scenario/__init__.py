@@ -3,6 +3,7 @@
 Above :mod:`sim.errors` only; every other layer reads scenarios through the names below.
 """
 
+from .ensemble import Ensemble, check_ensemble, read_ensemble, write_ensemble
 from .load import (
     Scenario,
     load_scenario,
@@ -15,7 +16,11 @@ from .load import (
 )
 
 __all__ = [
+    "Ensemble",
     "Scenario",
+    "check_ensemble",
+    "read_ensemble",
+    "write_ensemble",
     "load_scenario",
     "packaged_scenarios",
     "parse_override",

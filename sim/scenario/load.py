@@ -19,6 +19,7 @@ from typing import Any
 
 from sim.errors import ScenarioError
 
+from .ensemble import Ensemble, check_ensemble, read_ensemble
 from .priors import PRIOR_KINDS, Prior
 from .schema import SCHEMA
 from .validate import check_scenario, unknown_key
@@ -53,13 +54,15 @@ class Scenario:
     """A validated, fully resolved scenario: read-only nested mappings.
 
     ``origin`` maps each key path to the file (or ``--set``) that gave its value, so that
-    later errors can still name where a value came from.
+    later errors can still name where a value came from. ``ensemble`` holds the calibrated
+    parameter sets read from the file at ``data["ensemble"]`` (an absolute path), if any.
     """
 
     name: str
     path: str
     data: Mapping[str, Any]
     origin: Mapping[str, str] = field(repr=False)
+    ensemble: Ensemble | None = field(default=None, repr=False)
 
     def get(self, path: str) -> Any:
         """The value at a dotted key path, e.g. ``actors.ukraine.response.lag_ticks``."""
@@ -69,8 +72,24 @@ class Scenario:
         return node
 
     def to_dict(self) -> dict:
-        """A plain, JSON-ready copy (date-times as ISO 8601 strings)."""
-        return _plain(self.data)
+        """A plain, JSON-ready copy (date-times as ISO 8601 strings).
+
+        An ensemble is recorded as its file, content hash and number of sets, not its
+        numbers; a scenario without one has no ``ensemble`` key (as before ensembles existed).
+        """
+        plain = _plain(self.data)
+        if self.ensemble is None:
+            plain.pop("ensemble", None)
+        else:
+            plain["ensemble"] = self.ensemble.describe()
+        return plain
+
+    def with_ensemble(self, file: str | Path | None, source: str = "with_ensemble") -> Scenario:
+        """This scenario on the ensemble in ``file`` (relative to the current folder), or on none.
+
+        Refused unless the ensemble was calibrated under this scenario's priors.
+        """
+        return self.with_overrides({"ensemble": str(file) if file else ""}, source=source)
 
     def with_overrides(self, overrides: Mapping[str, Any], source: str = "overrides") -> Scenario:
         """A new scenario with dotted-path ``overrides`` applied and validated."""
@@ -81,20 +100,35 @@ class Scenario:
         for path, value in overrides.items():
             _set_path(raw, path, value, source)
             origin[path] = source
-        return validated_scenario(raw, self.name, self.path, origin)
+        scenario = validated_scenario(raw, self.name, self.path, origin, self.ensemble)
+        if "ensemble" in overrides and scenario.ensemble is not None:
+            check_ensemble(scenario.ensemble, scenario, source)
+        return scenario
 
 
-def load_scenario(scenario: str | Path | Scenario = "baseline", overrides: Mapping[str, Any] | None = None) -> Scenario:
+def load_scenario(
+    scenario: str | Path | Scenario = "baseline",
+    overrides: Mapping[str, Any] | None = None,
+    ensemble: str | Path | None = None,
+) -> Scenario:
     """Load a packaged scenario by name, or a TOML file by path, and validate it.
 
-    ``overrides`` maps dotted key paths to values (the CLI's ``--set``).
+    ``overrides`` maps dotted key paths to values (the CLI's ``--set``). ``ensemble`` names
+    an ensemble file (relative to the current folder; the CLI's ``--ensemble``) to use
+    instead of the file's own; it must fit the scenario's priors before the overrides.
+    An override of a calibrated key path then wins over the ensemble there.
     """
     if isinstance(scenario, Scenario):
-        return scenario.with_overrides(overrides or {})
+        resolved = scenario.with_ensemble(ensemble, source="--ensemble") if ensemble else scenario
+        return resolved.with_overrides(overrides or {})
     path = resolve_scenario(str(scenario), base=Path.cwd(), source="scenario")
     raw, origin = _read_with_parents(path, chain=())
     name = raw.get("name") or path.stem
     resolved = validated_scenario(raw, name, str(path), origin)
+    if ensemble:
+        resolved = resolved.with_ensemble(ensemble, source="--ensemble")
+    elif resolved.ensemble is not None:
+        check_ensemble(resolved.ensemble, resolved, resolved.origin.get("ensemble", str(path)))
     return resolved.with_overrides(overrides or {}, source="--set")
 
 
@@ -202,10 +236,25 @@ def _set_path(tree: dict, path: str, value: Any, source: str) -> None:
 # --- building, immutability and plain copies -----------------------------------------
 
 
-def validated_scenario(raw: dict, name: str, path: str, origin: Mapping[str, str]) -> Scenario:
-    """A :class:`Scenario` from a plain table (as read from TOML, or :func:`thaw` of one), validated."""
+def validated_scenario(
+    raw: dict, name: str, path: str, origin: Mapping[str, str], ensemble: Ensemble | None = None
+) -> Scenario:
+    """A :class:`Scenario` from a plain table (as read from TOML, or :func:`thaw` of one), validated.
+
+    The file at ``raw["ensemble"]`` is read and checked as a file (``ensemble``, when it is
+    that file already read, is kept); whether it fits the scenario's priors is checked where
+    it is attached (:func:`load_scenario`, :meth:`Scenario.with_ensemble`), not here, so a
+    scenario rebuilt from its data (a sweep worker's) is the same scenario.
+    """
     checked = check_scenario(raw, name, path, origin)
-    return Scenario(name=name, path=path, data=_freeze(checked), origin=MappingProxyType(dict(origin)))
+    file = checked["ensemble"]
+    if not file:
+        ensemble = None
+    elif ensemble is None or ensemble.file != file:
+        ensemble = read_ensemble(file, source=origin.get("ensemble", path))
+    return Scenario(
+        name=name, path=path, data=_freeze(checked), origin=MappingProxyType(dict(origin)), ensemble=ensemble
+    )
 
 
 def _freeze(value: Any) -> Any:

@@ -133,6 +133,13 @@ def _belligerent(ukraine: bool) -> dict:
 SCHEMA: dict = {
     "name": Field("str", "short name of the scenario", required=False, default=""),
     "description": Field("str", "one line shown by `ceasefire scenarios`", required=False, default=""),
+    "ensemble": Field(
+        "str",
+        "calibrated parameter sets (a Parquet file written by `ceasefire calibrate`, relative to the file "
+        "that names it) that replace the draws of the priors they were calibrated under; '' for none",
+        required=False,
+        default="",
+    ),
     "clock": {
         "start": Field("datetime", "calendar time of hour 0"),
         "tick_hours": Field("int", "resolution: hours per step (divides 24)", 1, 24, required=False, default=6),

@@ -11,6 +11,7 @@ import copy
 import datetime as dt
 import difflib
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from sim.errors import ScenarioError
@@ -18,7 +19,7 @@ from sim.errors import ScenarioError
 from .priors import PRIOR_KINDS, Prior
 from .schema import EVENT_COMMON, EVENT_SCHEMA, PY_TYPES, RETIRED, SCHEMA, Field
 
-__all__ = ["check_scenario", "unknown_key"]
+__all__ = ["check_scenario", "ensemble_path", "unknown_key"]
 
 
 def check_scenario(raw: dict, name: str, path: str, origin: Mapping[str, str]) -> dict:
@@ -31,8 +32,25 @@ def check_scenario(raw: dict, name: str, path: str, origin: Mapping[str, str]) -
     src = lambda key_path: origin.get(key_path, path)  # noqa: E731 - a tiny lookup
     _check_table(raw, SCHEMA, "", src)
     _check_cross_fields(raw, src)
+    raw["ensemble"] = ensemble_path(raw["ensemble"], src("ensemble"))
     raw["events"] = _check_events(raw.get("events", []), raw["clock"], src)
     return raw
+
+
+def ensemble_path(value: str, source: str) -> str:
+    """The absolute path of an ``ensemble`` file ('' for none).
+
+    A relative path is relative to the scenario file that names it (inherited values keep
+    their file's folder), else, when it came from the command line or code, to the current
+    folder. Absolute, it still finds the file once the scenario is sent to a sweep worker.
+    """
+    if not value:
+        return ""
+    path = Path(value).expanduser()
+    if not path.is_absolute():
+        named_by = Path(source)
+        path = (named_by.parent if named_by.suffix == ".toml" and named_by.is_file() else Path.cwd()) / path
+    return str(path.resolve())
 
 
 def unknown_key(source: str, path: str, key: str, table: Mapping) -> ScenarioError:
