@@ -126,6 +126,8 @@ OUTCOME_COLUMNS = [
     "collapse_reason",
     "collapsed_by",
     "collapses",
+    "day_bilateral_offer",
+    "bilateral_accepted",
     "mediator_step_backs",
     "mediator_returns",
     "cleared_by_monitor",

@@ -181,6 +181,8 @@ class CeasefireModel(mesa.Model):
         self.bilateral_open = np.zeros(R, dtype=bool)
         self.next_bilateral = np.full(R, np.inf)
         self.bilateral_issues = np.zeros(len(ISSUES), dtype=bool)
+        self.bilateral_offer_day = np.full(R, np.nan)
+        self.bilateral_accepted = np.zeros(R, dtype=bool)
         self.harm = {"ukraine": np.zeros(R), "russia": np.zeros(R)}
         self.monitoring = np.zeros(R)
         self._update_commitments()
@@ -308,10 +310,12 @@ class CeasefireModel(mesa.Model):
 
     def _bilateral_offer(self, event: Mapping, k: int, now: float) -> None:
         self.log.add(k, "bilateral_offer", event["actor"], detail=", ".join(event["issues"]))
+        self.bilateral_offer_day = np.where(np.isnan(self.bilateral_offer_day), now / 24.0, self.bilateral_offer_day)
         if not self.negotiating:
             return
         accept = self.streams.uniform(k, "bilateral_acceptance") < self.ukraine.bilateral_acceptance
         self.bilateral_open |= accept
+        self.bilateral_accepted |= accept
         self.next_bilateral = np.where(accept, now + self.bilateral_round_hours, self.next_bilateral)
         self.bilateral_issues = np.isin(np.array(ISSUES), event["issues"])
         self.log.add(k, "bilateral_accepted", "ukraine", mask=accept, detail=", ".join(event["issues"]))

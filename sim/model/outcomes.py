@@ -78,6 +78,8 @@ def outcome_table(model: CeasefireModel) -> pd.DataFrame:
         "collapse_reason": m.collapse_reason.astype(str),
         "collapsed_by": m.collapsed_by.astype(str),
         "collapses": m.collapses,
+        "day_bilateral_offer": m.bilateral_offer_day,
+        "bilateral_accepted": m.bilateral_accepted,
         "truce_hours_held": m.first_truce_hours,
         "deadline_extensions": us.extensions,
         "mediator_step_backs": us.step_backs,
