@@ -123,8 +123,30 @@ def _add_batch_commands(sub: argparse._SubParsersAction) -> None:
     _add_ensemble_option(p, "the sweep's scenario")
     p.set_defaults(handler=_lazy("experiments.sweep_run", "cmd_sweep"))
 
-    p = sub.add_parser("report", help="figures and index.html for a finished sweep folder")
-    p.add_argument("dir", type=Path, metavar="DIR", help="a folder written by `ceasefire sweep`")
+    p = sub.add_parser(
+        "calibrate", help="keep the parameter sets drawn from the priors that reproduce observed patterns"
+    )
+    p.add_argument(
+        "patterns", type=Path, metavar="PATTERNS", help="a patterns file, e.g. scenarios/patterns/easter_2025.toml"
+    )
+    p.add_argument("--scenario", metavar="S", help="packaged name or path (default: the patterns file's scenario)")
+    p.add_argument(
+        "--draws", type=_positive_int, default=4096, metavar="N", help="parameter sets drawn from the priors (default 4096)"
+    )
+    p.add_argument(
+        "--replicates-per-draw", type=_positive_int, default=50, metavar="K", help="replicates of each set (default 50)"
+    )
+    p.add_argument("--seed", type=_non_negative_int, default=0, help="seed of the draws and the runs (default 0)")
+    p.add_argument("--workers", type=_positive_int, metavar="W", help="worker processes (default: the cores available)")
+    p.add_argument("--backend", choices=("local", "dask"), default="local", help="local process pool (default) or Dask")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="address of a running Dask scheduler (with --backend dask)")
+    p.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: results/calibrate-<patterns name>)")
+    p.add_argument("--resume", action="store_true", help="finish an interrupted calibration in --out")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(handler=_lazy("experiments.calibrate", "cmd_calibrate"))
+
+    p = sub.add_parser("report", help="figures and index.html for a finished sweep or calibration folder")
+    p.add_argument("dir", type=Path, metavar="DIR", help="a folder written by `ceasefire sweep` or `ceasefire calibrate`")
     p.add_argument(
         "--points", metavar="IDS", help="comma-separated point ids for the survival curves (default: chosen)"
     )

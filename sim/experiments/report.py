@@ -366,6 +366,12 @@ def _fmt(value) -> str:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from .calibration_report import is_calibration, write_calibration_report
+
+    if is_calibration(args.dir):
+        out = write_calibration_report(args.dir)
+        print(f"Wrote {out}/index.html (acceptance, posterior-predictive check, prior vs posterior)")
+        return 0
     result = load_result(args.dir)
     out = write_report(result, args.points)
     print(f"Wrote {out}/index.html ({len(list(out.glob('*.png')))} figures)")

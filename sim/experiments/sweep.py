@@ -64,6 +64,10 @@ class SweepSpec:
     parameters: Mapping[str, Any]
     fixed: Mapping[str, Any]
     points: pd.DataFrame = field(repr=False)
+    #: False: every point runs replicates 0..R-1 (common random numbers across points, as a
+    #: sweep wants, to compare points). True: point p runs replicates p*R .. p*R + R - 1, so
+    #: points draw independent numbers (as a calibration wants, to judge each set on its own).
+    independent_points: bool = False
 
     @property
     def parameter_names(self) -> list[str]:
@@ -94,6 +98,8 @@ class SweepSpec:
             "fixed": {k: _plain(v) for k, v in self.fixed.items()},
             "n_points": len(self.points),
             **({"ensemble": self.scenario.ensemble.describe()} if self.scenario.ensemble is not None else {}),
+            # Only when set: the identity of every sweep written before this key existed stays the same.
+            **({"independent_points": True} if self.independent_points else {}),
         }
 
     def identity(self) -> str:

@@ -106,6 +106,8 @@ class ChunkTask:
     chunk: Chunk
     arrays: dict = field(default_factory=dict)
     ensemble_sha256: str = ""
+    #: Replicate ids of point p start at p * stride (0: every point runs the same ids).
+    stride: int = 0
 
 
 def plan_chunks(n_points: int, replicates: int, chunk_size: int, points_per_chunk: int = 1) -> list[Chunk]:
@@ -185,12 +187,15 @@ def run_chunk(task: ChunkTask) -> tuple[Chunk, pd.DataFrame, int]:
     ids = np.arange(chunk.start, chunk.stop, dtype=np.int64)
     per_point = len(ids)
     arrays = {}
+    offsets = np.arange(chunk.point, chunk.point + chunk.points, dtype=np.int64) * task.stride
     if task.arrays:  # several points side by side: ids repeat per point, swept values per replicate
-        ids = np.tile(ids, chunk.points)
+        ids = (offsets[:, None] + ids[None, :]).ravel()
         arrays = {
             name.replace(".", "__"): np.repeat(np.asarray(values, dtype=float), per_point)
             for name, values in task.arrays.items()
         }
+    if not task.arrays:
+        ids = ids + offsets[0]
     model = CeasefireModel(scenario, seed=task.seed, replicates=ids, keep_timelines=0, **arrays).run()
     rows = model.outcomes()
     model.release()
@@ -203,14 +208,19 @@ def run_chunk(task: ChunkTask) -> tuple[Chunk, pd.DataFrame, int]:
 def make_tasks(spec: SweepSpec, chunks: Iterable[Chunk]) -> Iterator[ChunkTask]:
     data = thaw(spec.scenario.data)
     sha = spec.scenario.ensemble.sha256 if spec.scenario.ensemble is not None else ""
+    stride = spec.replicates if spec.independent_points else 0
     for chunk in chunks:
         if chunk.points == 1:
             overrides = spec.point_overrides(chunk.point)
-            yield ChunkTask(spec.scenario.name, spec.scenario.path, data, overrides, spec.seed, chunk, {}, sha)
+            yield ChunkTask(
+                spec.scenario.name, spec.scenario.path, data, overrides, spec.seed, chunk, {}, sha, stride
+            )
             continue
         rows = slice(chunk.point, chunk.point + chunk.points)
         values = {name: spec.points[name].iloc[rows].tolist() for name in spec.parameter_names}
-        yield ChunkTask(spec.scenario.name, spec.scenario.path, data, dict(spec.fixed), spec.seed, chunk, values, sha)
+        yield ChunkTask(
+            spec.scenario.name, spec.scenario.path, data, dict(spec.fixed), spec.seed, chunk, values, sha, stride
+        )
 
 
 # --- backends: each yields results as chunks finish, with a bounded number in flight --------
