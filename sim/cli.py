@@ -127,7 +127,9 @@ def _add_batch_commands(sub: argparse._SubParsersAction) -> None:
         "calibrate", help="keep the parameter sets drawn from the priors that reproduce observed patterns"
     )
     p.add_argument(
-        "patterns", type=Path, metavar="PATTERNS", help="a patterns file, e.g. scenarios/patterns/easter_2025.toml"
+        "patterns",
+        metavar="PATTERNS",
+        help="a patterns file, or a packaged one by name, e.g. easter_2025 (scenarios/patterns/easter_2025.toml)",
     )
     p.add_argument("--scenario", metavar="S", help="packaged name or path (default: the patterns file's scenario)")
     p.add_argument(

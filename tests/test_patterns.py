@@ -41,6 +41,11 @@ def test_the_packaged_patterns_load_and_cite_a_source_each():
     assert set(spec.variants()) == {p.id for p in spec.patterns if p.kind == "contrast"}
 
 
+def test_a_packaged_patterns_file_is_found_by_name_from_any_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert load_patterns("easter_2025").path == str(PACKAGED)
+
+
 def test_a_date_becomes_days_since_the_start_of_the_calendar(tmp_path):
     (pattern,) = load_patterns(write(tmp_path, GOOD)).patterns
     # The baseline starts Thu 17 Apr 2025 00:00 (+03:00): Thu 24 Apr 00:00 is day 7.

@@ -56,9 +56,9 @@ import pandas as pd
 from sim.errors import ScenarioError
 from sim.model.model import CeasefireModel
 from sim.model.outcomes import OUTCOMES
-from sim.scenario import Scenario, load_scenario, resolve_scenario
+from sim.scenario import Scenario, load_scenario, resolve_scenario, scenario_dir
 
-__all__ = ["Condition", "Pattern", "PatternSet", "load_patterns", "pattern_scores", "ratio", "output_columns", "KINDS"]
+__all__ = ["Condition", "Pattern", "PatternSet", "load_patterns", "packaged_patterns", "resolve_patterns", "pattern_scores", "ratio", "output_columns", "KINDS"]
 
 KINDS = ("share", "contrast", "hazard")
 TOP_KEYS = ("patterns", "pattern")
@@ -310,7 +310,7 @@ def output_columns(scenario: Scenario) -> dict[str, str]:
 
 def load_patterns(path: str | Path, scenario: str | None = None) -> PatternSet:
     """Read and validate a patterns file against its scenario (or ``scenario``, if given)."""
-    path = Path(path)
+    path = resolve_patterns(path)
     src = str(path)
     raw = _read(path)
     for key in raw:
@@ -357,9 +357,25 @@ def variant_scenario(base: Scenario, pattern: Pattern, src: str) -> Scenario:
     return base.with_overrides(dict(pattern.variant or {}), source=where)
 
 
+def packaged_patterns() -> dict[str, Path]:
+    """Packaged patterns files by name (``scenarios/patterns/*.toml``, also inside an installed wheel)."""
+    return {p.stem: p for p in sorted((scenario_dir() / "patterns").glob("*.toml"))}
+
+
+def resolve_patterns(ref: str | Path) -> Path:
+    """A patterns file by path, or a packaged one by name (``easter_2025``)."""
+    path = Path(ref)
+    if not path.is_file() and str(ref) in packaged_patterns():
+        return packaged_patterns()[str(ref)]
+    return path
+
+
 def _read(path: Path) -> dict:
     if not path.is_file():
-        raise ScenarioError(str(path), "", "no such file", "a patterns file (TOML), e.g. scenarios/patterns/easter_2025.toml")
+        names = ", ".join(packaged_patterns()) or "none"
+        raise ScenarioError(
+            str(path), "", "no such file", f"a patterns file (TOML) or a packaged one by name ({names})"
+        )
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)
