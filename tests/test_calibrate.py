@@ -161,6 +161,15 @@ def test_bad_input_is_refused_with_one_message_and_exit_2_writing_nothing(tmp_pa
     assert not (tmp_path / "out").exists()
 
 
+def test_a_contrast_with_a_variant_that_changes_a_prior_is_refused(tmp_path):
+    """noisy_front triples the priors of the noise: the calibrated sets would erase the difference."""
+    text = PATTERNS.read_text().replace('variant = "monitored_ceasefire"', 'variant = "noisy_front"')
+    (tmp_path / "p.toml").write_text(text.replace('scenario = "baseline"', 'scenario = "baseline"'))
+    done = run_cli("calibrate", "p.toml", "--out", "out", "--draws", "8", cwd=tmp_path)
+    assert done.returncode == 2 and "monitoring_fewer_collapses" in done.stderr, done.stderr
+    assert "fixed values only" in done.stderr and not (tmp_path / "out").exists()
+
+
 def test_an_ensemble_calibrated_under_other_priors_is_refused(declines, tmp_path):
     """The ensemble of one_prior fits one_prior, and is refused for the baseline (which fixes that value)."""
     spec = calibration_spec(declines, draws=16, replicates=4)

@@ -155,10 +155,25 @@ def calibration_spec(
         raise ScenarioError(
             patterns.scenario.path, "", "a scenario with no priors", "a scenario with at least one value given as a prior"
         )
+    for pid, variant in patterns.variants().items():
+        _check_variant_priors(patterns.path, pid, priors, prior_paths(variant))
     with warnings.catch_warnings():  # a draw count that is not a power of two loses some balance, no more
         warnings.simplefilter("ignore", UserWarning)
         unit = qmc.Sobol(d=len(priors), scramble=True, rng=seed).random(draws)
     return CalibrationSpec(patterns, draws, replicates, seed, chunk_size, priors, unit)
+
+
+def _check_variant_priors(src: str, pattern_id: str, priors: Mapping[str, Prior], variant: Mapping[str, Prior]) -> None:
+    """A contrast's variant may change fixed values only: each set's values replace its priors in both arms."""
+    for path in sorted(set(priors) | set(variant)):
+        if priors.get(path) != variant.get(path):
+            found = variant.get(path, "a fixed value")
+            raise ScenarioError(
+                src,
+                f"pattern {pattern_id!r} variant",
+                f"a variant with {found} at {path}, where the scenario has {priors.get(path, 'a fixed value')}",
+                "a variant that changes fixed values only (the calibrated sets set every prior in both arms)",
+            )
 
 
 # --- the runs -----------------------------------------------------------------------------------
