@@ -48,9 +48,10 @@ from sim.scenario.priors import Prior
 
 from .files import write_atomic
 from .patterns import Pattern, PatternSet, collapse_hazards, load_patterns, pattern_scores, ratio
+from .processes import capped_workers
 from .run import versions
 from .sweep import SweepSpec
-from .sweep_run import available_cores, run_sweep
+from .sweep_run import run_sweep
 
 __all__ = ["CalibrationSpec", "calibration_spec", "run_calibration", "prior_paths", "cmd_calibrate"]
 
@@ -313,7 +314,7 @@ def run_calibration(
     if state == "new":
         plan = {"identity": spec.identity(), "calibration": spec.resolved()}
         write_atomic(out / PLAN, (json.dumps(plan, indent=2, default=str) + "\n").encode())
-    workers = workers or available_cores()
+    workers = capped_workers(workers)
     run = dict(workers=workers, backend=backend, scheduler=scheduler, resume=True, progress=progress)
     arms = spec.arms()
     values = spec.values()

@@ -17,6 +17,7 @@ clock) run one point per chunk.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import os
@@ -41,6 +42,7 @@ from sim.scenario import thaw, validated_scenario
 from sim.scenario.schema import scenario_fields
 
 from .files import write_atomic
+from .processes import available_cores, capped_workers, watch_parent
 from .run import versions
 from .stats import km_median
 from .sweep import SweepSpec
@@ -161,14 +163,6 @@ def points_per_chunk(spec: SweepSpec, chunk_size: int, workers: int) -> int:
     return max(1, -(-points // chunks))
 
 
-def available_cores() -> int:
-    """Cores this process may use (the CPU affinity mask where there is one)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not on Linux
-        return os.cpu_count() or 1
-
-
 # --- the worker side ------------------------------------------------------------------------
 
 
@@ -240,13 +234,32 @@ def local_results(tasks: Iterable[ChunkTask], workers: int) -> Iterator[tuple]:
     ctx = mp.get_context("forkserver")
     ctx.set_forkserver_preload(["sim.experiments.sweep_run"])
     tasks = iter(tasks)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=ctx, initializer=watch_parent, initargs=(os.getpid(),)
+    )
+    try:
         running = {pool.submit(run_chunk, t) for t in _take(tasks, 2 * workers)}
         while running:
             done, running = wait(running, return_when=FIRST_COMPLETED)
             for future in done:
                 yield future.result()
                 running |= {pool.submit(run_chunk, t) for t in _take(tasks, 1)}
+    except BaseException:  # Ctrl-C, SIGTERM, a failed chunk, or the caller closing early
+        _stop_pool(pool)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _stop_pool(pool) -> None:
+    """End the pool's workers now: waiting for their chunks could take minutes, and those are redone on --resume."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(timeout=5)
+    pool.shutdown(wait=True)  # the pool's own thread sees its workers gone and releases its queues
 
 
 class DaskBackend:
@@ -413,7 +426,7 @@ def run_sweep(
         return SweepOutput(out, 0, 0, 0, 0.0, already_finished=True)
     plan = read_plan(out) if state == "partial" else {}
     chunk_size = plan.get("chunk_size") or chunk_size or spec.chunk_size
-    workers = workers or available_cores()
+    workers = capped_workers(workers)
     dask = DaskBackend(scheduler, workers) if backend == "dask" else None
     try:
         if state == "new":
@@ -431,7 +444,8 @@ def run_sweep(
             results = serial_results(tasks)
         else:
             results = local_results(tasks, workers)
-        worker_peak = _drain(results, out, spec, chunks, done, progress)
+        with contextlib.closing(results):  # an interrupted drain stops the workers before the error goes up
+            worker_peak = _drain(results, out, spec, chunks, done, progress)
         execution = {
             "backend": backend,
             "workers": dask.n_workers if dask else workers,
