@@ -55,11 +55,11 @@ def session_members(sid: int) -> list[int]:
     return members
 
 
-def start_sweep(file: Path, out: Path, chunks_before_kill: int = 3) -> subprocess.Popen:
+def start_sweep(file: Path, out: Path, *extra: str, chunks_before_kill: int = 3) -> subprocess.Popen:
     """A real `ceasefire sweep --workers 2` in its own session, returned once it has written some chunks."""
     command = [sys.executable, "-m", "sim.cli", "sweep", str(file), "--out", str(out), "--workers", "2"]
     proc = subprocess.Popen(
-        [*command, "--chunk-size", "60", "--quiet"],
+        [*command, "--chunk-size", "60", "--quiet", *extra],
         start_new_session=True,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -82,8 +82,11 @@ def wait_for_no_members(sid: int, seconds: float = 5.0) -> list[int]:
 
 
 @pytest.mark.slow
-def test_sigkill_of_a_sweep_leaves_no_worker_behind(tmp_path):
-    proc = start_sweep(grid(tmp_path, 3000), tmp_path / "killed")
+@pytest.mark.parametrize("backend", ["local", "dask"])
+def test_sigkill_of_a_sweep_leaves_no_worker_behind(backend, tmp_path):
+    if backend == "dask":
+        pytest.importorskip("distributed")
+    proc = start_sweep(grid(tmp_path, 3000), tmp_path / "killed", "--backend", backend)
     os.kill(proc.pid, signal.SIGKILL)  # the command only: its workers must notice by themselves
     proc.wait()
     assert wait_for_no_members(proc.pid) == []
@@ -125,3 +128,83 @@ def test_a_sweep_with_too_many_workers_says_so_once_and_runs(tmp_path, capsys):
     import json
 
     assert json.loads((out / "manifest.json").read_text())["execution"]["workers"] == available_cores()
+
+
+# --- Dask: a --scheduler that is not one, and a LocalCluster no one else can use ----------------------
+
+
+@pytest.fixture
+def http_server():
+    """An HTTP server on loopback: answers, but not in Dask's protocol."""
+    import http.server
+    import threading
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.BaseHTTPRequestHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"tcp://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def silent_listener():
+    """A TCP listener on loopback that accepts connections (the kernel does) and never says a word."""
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as sock:
+        yield f"127.0.0.1:{sock.getsockname()[1]}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("server", ["http_server", "silent_listener"])
+def test_a_scheduler_that_is_not_dask_is_refused_with_one_message(server, request, tmp_path):
+    pytest.importorskip("distributed")
+    address = request.getfixturevalue(server)
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "sim.cli", "sweep", str(grid(tmp_path, 20)), "--out", str(out)]
+    # The timeout only keeps a regression from hanging the suite: the refusal itself comes in seconds.
+    done = subprocess.run(
+        [*command, "--backend", "dask", "--scheduler", address], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert done.stderr.startswith(f"ceasefire: error: --scheduler: {address}: found no Dask scheduler answering")
+    assert not out.exists()
+
+
+@pytest.mark.slow
+def test_the_local_dask_cluster_takes_only_its_own_tls_clients_and_serves_no_http():
+    pytest.importorskip("distributed")
+    pytest.importorskip("cryptography")
+    import http.client
+
+    import psutil
+    from distributed import Client
+    from distributed.security import Security
+
+    from sim.experiments.sweep_run import DaskBackend
+
+    backend = DaskBackend(None, 2)
+    try:
+        assert backend.address.startswith("tls://127.0.0.1:")
+        assert backend.n_workers == 2
+        plain = backend.address.replace("tls://", "tcp://")
+        for address, security in ((plain, None), (backend.address, Security.temporary())):
+            with pytest.raises(Exception):  # noqa: B017 - refused, however Dask words it
+                Client(address, security=security, timeout="3s")
+        me = psutil.Process()
+        ports = {
+            c.laddr.port
+            for p in [me, *me.children(recursive=True)]
+            for c in p.net_connections(kind="inet")
+            if c.status == psutil.CONN_LISTEN
+        }
+        assert 8787 not in ports and len(ports) >= 3  # the scheduler, and each worker and nanny
+        for port in ports:  # every port is TLS or closed to HTTP: no page is served
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            with pytest.raises((OSError, http.client.HTTPException)):
+                conn.request("GET", "/health")
+                conn.getresponse()
+            conn.close()
+    finally:
+        backend.close()

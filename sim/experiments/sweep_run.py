@@ -274,18 +274,13 @@ class DaskBackend:
             ) from None
         self.cluster = None
         if address is None:
-            self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
-            self.client = Client(self.cluster)
+            self.cluster, self.client = private_cluster(LocalCluster, Client, workers)
         else:
+            check_scheduler(address)
             try:
-                self.client = Client(address, timeout="10s")
+                self.client = Client(address, timeout=f"{HANDSHAKE_SECONDS}s")
             except (OSError, TimeoutError, ValueError) as exc:
-                raise ScenarioError(
-                    "--scheduler",
-                    address,
-                    f"no Dask scheduler answering ({exc.__class__.__name__})",
-                    "the address of a running `dask scheduler`, e.g. tcp://10.0.0.5:8786",
-                ) from None
+                raise _no_scheduler(address, exc) from None
         self.address = self.client.scheduler.address
 
     @property
@@ -306,9 +301,107 @@ class DaskBackend:
             yield result
 
     def close(self) -> None:
+        """Close the client and any LocalCluster; an interrupted close says so once, not in Dask's log lines."""
+        import logging
+
+        logging.getLogger("distributed").setLevel(logging.ERROR)  # e.g. "Worker process still alive ..., killing"
+        if self.cluster is not None:
+            with contextlib.suppress(Exception):  # e.g. "... ended with CancelledError" from each worker
+                self.client.run(_quiet_logs)
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()
+
+
+#: Seconds a --scheduler has to connect and answer Dask's handshake.
+HANDSHAKE_SECONDS = 5
+
+
+def check_scheduler(address: str) -> None:
+    """Refuse ``address`` unless a Dask scheduler there answers the handshake within seconds.
+
+    dask.distributed bounds the connection but not the handshake after it: a server that
+    accepts and stays silent kept ``Client`` waiting for minutes, and one that answers
+    something else (an HTTP server) made it read a frame length of exabytes.
+    """
+    import asyncio
+
+    from distributed.comm import connect
+    from distributed.security import Security
+
+    async def handshake() -> dict:
+        args = Security().get_connection_args("client")
+        comm = await connect(address, timeout=HANDSHAKE_SECONDS, **args)
+        try:
+            return comm.remote_info
+        finally:
+            comm.abort()
+
+    try:
+        info = asyncio.run(asyncio.wait_for(handshake(), HANDSHAKE_SECONDS + 1))
+    except Exception as exc:  # any failure, e.g. MemoryError from a non-Dask reply: one message
+        raise _no_scheduler(address, exc) from None
+    if not isinstance(info, dict) or "pickle-protocol" not in info:
+        raise _no_scheduler(address, ValueError("not a Dask handshake"))
+
+
+def _no_scheduler(address: str, exc: BaseException) -> ScenarioError:
+    reason = "timed out" if isinstance(exc, TimeoutError) else exc.__class__.__name__
+    return ScenarioError(
+        "--scheduler",
+        address,
+        f"no Dask scheduler answering within {HANDSHAKE_SECONDS} s ({reason})",
+        "the address of a running `dask scheduler` on a trusted, private network, e.g. tcp://10.0.0.5:8786",
+    )
+
+
+def private_cluster(local_cluster, client, workers: int):
+    """A LocalCluster only this process can use: TLS with throw-away credentials, no HTTP.
+
+    A plain LocalCluster accepts any local user's client, and a client runs pickled code
+    in the workers; it also serves status pages over HTTP (the scheduler on 8787 even
+    with no dashboard). Here every connection needs the temporary certificate held only by
+    this process, and the HTTP servers serve no routes and are closed once started.
+    """
+    import dask
+
+    try:
+        import cryptography  # noqa: F401  - Security.temporary() needs it
+    except ImportError:
+        raise ScenarioError(
+            "--backend", "dask", "the cryptography package missing", "pip install 'ceasefire-sim[dask]'"
+        ) from None
+    with dask.config.set({"distributed.scheduler.http.routes": [], "distributed.worker.http.routes": []}):
+        cluster = local_cluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            security=True,
+            dashboard_address=None,
+            worker_dashboard_address=None,
+            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},  # not 8787, which it would take otherwise
+        )
+    try:
+        connected = client(cluster)
+        connected.run_on_scheduler(_stop_http_server)  # on the servers' own event loops
+        connected.run(_stop_http_server)
+    except BaseException:
+        cluster.close()
+        raise
+    return cluster, connected
+
+
+def _stop_http_server(dask_worker=None, dask_scheduler=None) -> None:
+    """Run on the scheduler and each worker: close the HTTP server each starts (nothing needs it here)."""
+    (dask_worker or dask_scheduler).http_server.stop()
+
+
+def _quiet_logs() -> None:
+    """Run in each worker of our LocalCluster as it closes: only errors are worth a line then."""
+    import logging
+
+    logging.getLogger("distributed").setLevel(logging.ERROR)
 
 
 def _take(iterator: Iterator, n: int) -> list:
