@@ -120,6 +120,7 @@ def test_more_workers_than_cores_are_capped_with_one_note(capsys):
     assert capsys.readouterr().err == ""
 
 
+@pytest.mark.slow
 def test_a_sweep_with_too_many_workers_says_so_once_and_runs(tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["sweep", str(grid(tmp_path, 20)), "--workers", "1000", "--out", str(out), "--quiet"]) == 0
@@ -208,3 +209,73 @@ def test_the_local_dask_cluster_takes_only_its_own_tls_clients_and_serves_no_htt
             conn.close()
     finally:
         backend.close()
+
+
+# --- one run at a time in a folder ------------------------------------------------------------------------
+
+
+def hold_lock(folder: Path) -> subprocess.Popen:
+    """Another process that holds ``folder``'s lock, as a running sweep does, until it is ended."""
+    code = (
+        "import sys; from pathlib import Path; from sim.experiments.files import folder_lock\n"
+        "with folder_lock(Path(sys.argv[1])):\n    print('held', flush=True); sys.stdin.read()"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, str(folder)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stdout.readline().strip() == "held"
+    return proc
+
+
+def release(proc: subprocess.Popen) -> None:
+    proc.stdin.close()
+    assert proc.wait(timeout=30) == 0
+
+
+@pytest.mark.slow
+def test_a_second_run_into_a_folder_being_written_is_refused_and_changes_nothing(tmp_path, capsys):
+    file = grid(tmp_path, 20)
+    out = tmp_path / "out"
+    holder = hold_lock(out)
+    try:
+        for extra in ([], ["--resume"]):
+            assert main(["sweep", str(file), "--out", str(out), "--quiet", *extra]) == 2
+            err = capsys.readouterr().err
+            assert err == f"ceasefire: error: --out: {out}: found that another ceasefire process is writing {out}; " \
+                "allowed: wait for it to end (then --resume if it was interrupted), or another --out\n"
+        assert [p.name for p in out.iterdir()] == [".ceasefire.lock"]
+    finally:
+        release(holder)
+    # The lock goes with the process that held it: a folder holding only the lock file is a new folder.
+    assert main(["sweep", str(file), "--out", str(out), "--quiet"]) == 0
+    assert (out / "manifest.json").is_file()
+
+
+@pytest.mark.slow
+def test_a_second_resume_of_an_interrupted_sweep_is_refused_while_the_first_writes(tmp_path, capsys):
+    file = grid(tmp_path, 20)
+    out = tmp_path / "out"
+    assert main(["sweep", str(file), "--out", str(out), "--quiet"]) == 0
+    (out / "manifest.json").unlink()  # as if interrupted before its last file
+    holder = hold_lock(out)
+    try:
+        assert main(["sweep", str(file), "--out", str(out), "--quiet", "--resume"]) == 2
+        assert "another ceasefire process is writing" in capsys.readouterr().err
+        assert not (out / "manifest.json").exists()
+    finally:
+        release(holder)
+    assert main(["sweep", str(file), "--out", str(out), "--quiet", "--resume"]) == 0
+    assert (out / "manifest.json").is_file()
+
+
+@pytest.mark.slow
+def test_a_calibration_folder_being_written_is_refused(tmp_path, capsys):
+    out = tmp_path / "cal"
+    holder = hold_lock(out)
+    try:
+        args = ["calibrate", "easter_2025", "--draws", "8", "--replicates-per-draw", "2", "--out", str(out), "--quiet"]
+        assert main(args) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and f"another ceasefire process is writing {out}" in err
+    finally:
+        release(holder)

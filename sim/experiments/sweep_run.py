@@ -41,7 +41,7 @@ from sim.model.outcomes import OUTCOMES, wilson_interval
 from sim.scenario import thaw, validated_scenario
 from sim.scenario.schema import scenario_fields
 
-from .files import write_atomic
+from .files import folder_lock, is_empty, refuse_if_locked, write_atomic
 from .processes import available_cores, capped_workers, watch_parent
 from .run import versions
 from .stats import km_median
@@ -265,18 +265,26 @@ def _stop_pool(pool) -> None:
 class DaskBackend:
     """A Dask client: a fresh ``LocalCluster`` or an existing scheduler at ``address``."""
 
-    def __init__(self, address: str | None, workers: int) -> None:
+    @staticmethod
+    def check(address: str | None) -> None:
+        """Refuse, before anything is written, a missing dask.distributed or a --scheduler that is none."""
         try:
-            from dask.distributed import Client, LocalCluster
+            import dask.distributed  # noqa: F401
         except ImportError:
             raise ScenarioError(
                 "--backend", "dask", "dask.distributed is not installed", "pip install 'ceasefire-sim[dask]'"
             ) from None
+        if address is not None:
+            check_scheduler(address)
+
+    def __init__(self, address: str | None, workers: int) -> None:
+        """Connect to ``address`` (checked with ``check`` first) or start a private LocalCluster."""
+        from dask.distributed import Client, LocalCluster
+
         self.cluster = None
         if address is None:
             self.cluster, self.client = private_cluster(LocalCluster, Client, workers)
         else:
-            check_scheduler(address)
             try:
                 self.client = Client(address, timeout=f"{HANDSHAKE_SECONDS}s")
             except (OSError, TimeoutError, ValueError) as exc:
@@ -422,7 +430,7 @@ def check_output(out: Path, spec: SweepSpec, resume: bool) -> str:
 
     Reads only: nothing is created here, so a refusal leaves the disk as it was.
     """
-    if not out.exists() or (out.is_dir() and not any(out.iterdir())):
+    if not out.exists() or (out.is_dir() and is_empty(out)):
         return "new"
     if not out.is_dir():
         raise ScenarioError("--out", str(out), "an existing file", "a new or empty folder, or a sweep's own folder")
@@ -512,14 +520,41 @@ def run_sweep(
     progress: bool = True,
     command: str = "",
 ) -> SweepOutput:
-    """Run (or finish) ``spec`` into ``out``; see the module docstring for the files."""
+    """Run (or finish) ``spec`` into ``out``; see the module docstring for the files.
+
+    Refusals (the folder, a --scheduler) come before anything is written. The folder is
+    then locked, so a second run into it is refused instead of replacing its files.
+    """
     started = time.perf_counter()
+    refuse_if_locked(out)
     state = check_output(out, spec, resume)
     if state == "finished":
         return SweepOutput(out, 0, 0, 0, 0.0, already_finished=True)
+    workers = capped_workers(workers)
+    if backend == "dask":
+        DaskBackend.check(scheduler)
+    with folder_lock(out):
+        state = check_output(out, spec, resume)  # again: another run may have moved it on before the lock
+        if state == "finished":
+            return SweepOutput(out, 0, 0, 0, 0.0, already_finished=True)
+        return _run_locked(spec, out, state, workers, backend, scheduler, chunk_size, progress, command, started)
+
+
+def _run_locked(
+    spec: SweepSpec,
+    out: Path,
+    state: str,
+    workers: int,
+    backend: str,
+    scheduler: str | None,
+    chunk_size: int | None,
+    progress: bool,
+    command: str,
+    started: float,
+) -> SweepOutput:
+    """The sweep itself, with ``out`` locked: run the missing chunks, then write the final files."""
     plan = read_plan(out) if state == "partial" else {}
     chunk_size = plan.get("chunk_size") or chunk_size or spec.chunk_size
-    workers = capped_workers(workers)
     dask = DaskBackend(scheduler, workers) if backend == "dask" else None
     try:
         if state == "new":
