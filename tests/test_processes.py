@@ -279,3 +279,25 @@ def test_a_calibration_folder_being_written_is_refused(tmp_path, capsys):
         assert err.count("\n") == 1 and f"another ceasefire process is writing {out}" in err
     finally:
         release(holder)
+
+
+@pytest.mark.slow
+def test_a_real_scheduler_passes_the_check_and_gives_the_same_rows(tmp_path, capsys):
+    pytest.importorskip("distributed")
+    from distributed import LocalCluster
+
+    file = grid(tmp_path, 30)
+    with LocalCluster(
+        n_workers=1,
+        processes=False,
+        protocol="tcp://",
+        host="127.0.0.1",
+        dashboard_address=None,
+        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},  # its HTTP server: not on 8787
+    ) as cluster:
+        args = ["--backend", "dask", "--scheduler", cluster.scheduler_address, "--quiet"]
+        assert main(["sweep", str(file), "--out", str(tmp_path / "remote"), *args]) == 0
+    run_sweep(load_sweep(file), tmp_path / "here", workers=1, progress=False)
+    for name in ("runs.parquet", "points.csv"):
+        read = pd.read_parquet if name.endswith("parquet") else pd.read_csv
+        pd.testing.assert_frame_equal(read(tmp_path / "remote" / name), read(tmp_path / "here" / name))

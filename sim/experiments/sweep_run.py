@@ -312,13 +312,18 @@ class DaskBackend:
         """Close the client and any LocalCluster; an interrupted close says so once, not in Dask's log lines."""
         import logging
 
-        logging.getLogger("distributed").setLevel(logging.ERROR)  # e.g. "Worker process still alive ..., killing"
-        if self.cluster is not None:
-            with contextlib.suppress(Exception):  # e.g. "... ended with CancelledError" from each worker
-                self.client.run(_quiet_logs)
-        self.client.close()
-        if self.cluster is not None:
-            self.cluster.close()
+        log = logging.getLogger("distributed")
+        level = log.level
+        log.setLevel(logging.ERROR)  # e.g. "Worker process still alive ..., killing"
+        try:
+            if self.cluster is not None:
+                with contextlib.suppress(Exception):  # e.g. "... ended with CancelledError" from each worker
+                    self.client.run(_quiet_logs)
+            self.client.close()
+            if self.cluster is not None:
+                self.cluster.close()
+        finally:
+            log.setLevel(level)
 
 
 #: Seconds a --scheduler has to connect and answer Dask's handshake.
@@ -333,6 +338,7 @@ def check_scheduler(address: str) -> None:
     something else (an HTTP server) made it read a frame length of exabytes.
     """
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     from distributed.comm import connect
     from distributed.security import Security
@@ -345,8 +351,9 @@ def check_scheduler(address: str) -> None:
         finally:
             comm.abort()
 
-    try:
-        info = asyncio.run(asyncio.wait_for(handshake(), HANDSHAKE_SECONDS + 1))
+    try:  # in a thread of its own: the caller may be inside an event loop already (a notebook)
+        with ThreadPoolExecutor(1) as thread:
+            info = thread.submit(asyncio.run, asyncio.wait_for(handshake(), HANDSHAKE_SECONDS + 1)).result()
     except Exception as exc:  # any failure, e.g. MemoryError from a non-Dask reply: one message
         raise _no_scheduler(address, exc) from None
     if not isinstance(info, dict) or "pickle-protocol" not in info:
@@ -354,7 +361,7 @@ def check_scheduler(address: str) -> None:
 
 
 def _no_scheduler(address: str, exc: BaseException) -> ScenarioError:
-    reason = "timed out" if isinstance(exc, TimeoutError) else exc.__class__.__name__
+    reason = "timed out" if isinstance(exc, TimeoutError) else " ".join(f"{exc.__class__.__name__}: {exc}".split())[:160]
     return ScenarioError(
         "--scheduler",
         address,
