@@ -8,7 +8,9 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -33,6 +35,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help()
         return EXIT_USAGE
+    previous = _interrupt_on_sigterm()
     try:
         return args.handler(args) or 0
     except ScenarioError as error:
@@ -44,6 +47,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into a reader that closed early, e.g. `| head`
         sys.stderr.close()
         return 0
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt_on_sigterm():
+    """Make SIGTERM (``kill``, a batch system's time limit) stop a command as Ctrl-C does.
+
+    Python's default for SIGTERM ends the process at once, with no ``finally``: worker
+    pools would not be stopped and no message printed. As a KeyboardInterrupt, the command
+    stops its workers, keeps every finished chunk for ``--resume`` and exits 130. Returns
+    the previous handler (None when not in the main thread, where none can be set).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    return signal.signal(signal.SIGTERM, interrupt)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -46,11 +46,12 @@ from sim.scenario import Scenario
 from sim.scenario.ensemble import write_ensemble
 from sim.scenario.priors import Prior
 
-from .files import write_atomic
+from .files import folder_lock, is_empty, refuse_if_locked, write_atomic
 from .patterns import Pattern, PatternSet, collapse_hazards, load_patterns, pattern_scores, ratio
+from .processes import capped_workers
 from .run import versions
 from .sweep import SweepSpec
-from .sweep_run import available_cores, run_sweep
+from .sweep_run import DaskBackend, run_sweep
 
 __all__ = ["CalibrationSpec", "calibration_spec", "run_calibration", "prior_paths", "cmd_calibrate"]
 
@@ -254,7 +255,7 @@ def pooled_statistic(pattern: Pattern, rows: Mapping[str, pd.DataFrame], horizon
 
 def check_output(out: Path, spec: CalibrationSpec, resume: bool) -> str:
     """'new', 'partial' or 'finished'; refuses anything else before anything is written."""
-    if not out.exists() or (out.is_dir() and not any(out.iterdir())):
+    if not out.exists() or (out.is_dir() and is_empty(out)):
         return "new"
     if not out.is_dir():
         raise ScenarioError("--out", str(out), "an existing file", "a new or empty folder, or this calibration's own folder")
@@ -318,17 +319,42 @@ def run_calibration(
     progress: bool = True,
     command: str = "",
 ) -> CalibrationResult:
-    """Run the prior draws, score them, re-run the accepted sets, and write every file."""
+    """Run the prior draws, score them, re-run the accepted sets, and write every file.
+
+    Refusals come before anything is written; the folder is then locked, so a second run
+    into it is refused instead of replacing its files.
+    """
     started = time.perf_counter()
+    refuse_if_locked(out)
     state = check_output(out, spec, resume)
     if state == "finished":
         return load_calibration(out, already_finished=True)
     check_disk(out, spec)
-    out.mkdir(parents=True, exist_ok=True)
+    if backend == "dask":
+        DaskBackend.check(scheduler)
+    with folder_lock(out):
+        state = check_output(out, spec, resume)  # again: another run may have moved it on before the lock
+        if state == "finished":
+            return load_calibration(out, already_finished=True)
+        return _calibrate_locked(spec, out, state, workers, backend, scheduler, progress, command, started)
+
+
+def _calibrate_locked(
+    spec: CalibrationSpec,
+    out: Path,
+    state: str,
+    workers: int | None,
+    backend: str,
+    scheduler: str | None,
+    progress: bool,
+    command: str,
+    started: float,
+) -> CalibrationResult:
+    """The calibration itself, with ``out`` locked (each arm's sweep folder is locked too)."""
     if state == "new":
         plan = {"identity": spec.identity(), "calibration": spec.resolved()}
         write_atomic(out / PLAN, (json.dumps(plan, indent=2, default=str) + "\n").encode())
-    workers = workers or available_cores()
+    workers = capped_workers(workers)
     run = dict(workers=workers, backend=backend, scheduler=scheduler, resume=True, progress=progress)
     arms = spec.arms()
     values = spec.values()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import os
 import shutil
 import tempfile
@@ -67,3 +68,55 @@ def write_atomic(path: Path, data: bytes | Callable[[Path], None]) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+#: The lock file a sweep or calibration holds while it writes its folder.
+LOCK = ".ceasefire.lock"
+
+
+def is_empty(folder: Path) -> bool:
+    """Whether ``folder`` holds nothing but, perhaps, the lock file of a run that wrote nothing."""
+    return all(p.name == LOCK for p in folder.iterdir())
+
+
+def _busy(folder: Path) -> ScenarioError:
+    return ScenarioError(
+        "--out",
+        str(folder),
+        f"that another ceasefire process is writing {folder}",
+        "wait for it to end (then --resume if it was interrupted), or another --out",
+    )
+
+
+def refuse_if_locked(folder: Path) -> None:
+    """Refuse a folder another run holds, without writing anything (the lock file may not exist)."""
+    try:
+        fd = os.open(folder / LOCK, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise _busy(folder) from None
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def folder_lock(folder: Path) -> Iterator[None]:
+    """Hold ``folder`` for this process: a second run into it at once would replace its files.
+
+    ``flock`` is released by the kernel when the process ends, however it ends, so a
+    killed run never leaves a stale lock; the lock file itself stays (removing it would
+    let a third run lock a new file while a second still holds the old one).
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise _busy(folder) from None
+        yield
+    finally:
+        os.close(fd)

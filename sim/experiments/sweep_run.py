@@ -17,6 +17,7 @@ clock) run one point per chunk.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import os
@@ -40,7 +41,8 @@ from sim.model.outcomes import OUTCOMES, wilson_interval
 from sim.scenario import thaw, validated_scenario
 from sim.scenario.schema import scenario_fields
 
-from .files import write_atomic
+from .files import folder_lock, is_empty, refuse_if_locked, write_atomic
+from .processes import available_cores, capped_workers, watch_parent
 from .run import versions
 from .stats import km_median
 from .sweep import SweepSpec
@@ -161,14 +163,6 @@ def points_per_chunk(spec: SweepSpec, chunk_size: int, workers: int) -> int:
     return max(1, -(-points // chunks))
 
 
-def available_cores() -> int:
-    """Cores this process may use (the CPU affinity mask where there is one)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not on Linux
-        return os.cpu_count() or 1
-
-
 # --- the worker side ------------------------------------------------------------------------
 
 
@@ -240,39 +234,61 @@ def local_results(tasks: Iterable[ChunkTask], workers: int) -> Iterator[tuple]:
     ctx = mp.get_context("forkserver")
     ctx.set_forkserver_preload(["sim.experiments.sweep_run"])
     tasks = iter(tasks)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=ctx, initializer=watch_parent, initargs=(os.getpid(),)
+    )
+    try:
         running = {pool.submit(run_chunk, t) for t in _take(tasks, 2 * workers)}
         while running:
             done, running = wait(running, return_when=FIRST_COMPLETED)
             for future in done:
                 yield future.result()
                 running |= {pool.submit(run_chunk, t) for t in _take(tasks, 1)}
+    except BaseException:  # Ctrl-C, SIGTERM, a failed chunk, or the caller closing early
+        _stop_pool(pool)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _stop_pool(pool) -> None:
+    """End the pool's workers now: waiting for their chunks could take minutes, and those are redone on --resume."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(timeout=5)
+    pool.shutdown(wait=True)  # the pool's own thread sees its workers gone and releases its queues
 
 
 class DaskBackend:
     """A Dask client: a fresh ``LocalCluster`` or an existing scheduler at ``address``."""
 
-    def __init__(self, address: str | None, workers: int) -> None:
+    @staticmethod
+    def check(address: str | None) -> None:
+        """Refuse, before anything is written, a missing dask.distributed or a --scheduler that is none."""
         try:
-            from dask.distributed import Client, LocalCluster
+            import dask.distributed  # noqa: F401
         except ImportError:
             raise ScenarioError(
                 "--backend", "dask", "dask.distributed is not installed", "pip install 'ceasefire-sim[dask]'"
             ) from None
+        if address is not None:
+            check_scheduler(address)
+
+    def __init__(self, address: str | None, workers: int) -> None:
+        """Connect to ``address`` (checked with ``check`` first) or start a private LocalCluster."""
+        from dask.distributed import Client, LocalCluster
+
         self.cluster = None
         if address is None:
-            self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
-            self.client = Client(self.cluster)
+            self.cluster, self.client = private_cluster(LocalCluster, Client, workers)
         else:
             try:
-                self.client = Client(address, timeout="10s")
+                self.client = Client(address, timeout=f"{HANDSHAKE_SECONDS}s")
             except (OSError, TimeoutError, ValueError) as exc:
-                raise ScenarioError(
-                    "--scheduler",
-                    address,
-                    f"no Dask scheduler answering ({exc.__class__.__name__})",
-                    "the address of a running `dask scheduler`, e.g. tcp://10.0.0.5:8786",
-                ) from None
+                raise _no_scheduler(address, exc) from None
         self.address = self.client.scheduler.address
 
     @property
@@ -293,9 +309,114 @@ class DaskBackend:
             yield result
 
     def close(self) -> None:
-        self.client.close()
-        if self.cluster is not None:
-            self.cluster.close()
+        """Close the client and any LocalCluster; an interrupted close says so once, not in Dask's log lines."""
+        import logging
+
+        log = logging.getLogger("distributed")
+        level = log.level
+        log.setLevel(logging.ERROR)  # e.g. "Worker process still alive ..., killing"
+        try:
+            if self.cluster is not None:
+                with contextlib.suppress(Exception):  # e.g. "... ended with CancelledError" from each worker
+                    self.client.run(_quiet_logs)
+            self.client.close()
+            if self.cluster is not None:
+                self.cluster.close()
+        finally:
+            log.setLevel(level)
+
+
+#: Seconds a --scheduler has to connect and answer Dask's handshake.
+HANDSHAKE_SECONDS = 5
+
+
+def check_scheduler(address: str) -> None:
+    """Refuse ``address`` unless a Dask scheduler there answers the handshake within seconds.
+
+    dask.distributed bounds the connection but not the handshake after it: a server that
+    accepts and stays silent kept ``Client`` waiting for minutes, and one that answers
+    something else (an HTTP server) made it read a frame length of exabytes.
+    """
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    from distributed.comm import connect
+    from distributed.security import Security
+
+    async def handshake() -> dict:
+        args = Security().get_connection_args("client")
+        comm = await connect(address, timeout=HANDSHAKE_SECONDS, **args)
+        try:
+            return comm.remote_info
+        finally:
+            comm.abort()
+
+    try:  # in a thread of its own: the caller may be inside an event loop already (a notebook)
+        with ThreadPoolExecutor(1) as thread:
+            info = thread.submit(asyncio.run, asyncio.wait_for(handshake(), HANDSHAKE_SECONDS + 1)).result()
+    except Exception as exc:  # any failure, e.g. MemoryError from a non-Dask reply: one message
+        raise _no_scheduler(address, exc) from None
+    if not isinstance(info, dict) or "pickle-protocol" not in info:
+        raise _no_scheduler(address, ValueError("not a Dask handshake"))
+
+
+def _no_scheduler(address: str, exc: BaseException) -> ScenarioError:
+    reason = "timed out" if isinstance(exc, TimeoutError) else " ".join(f"{exc.__class__.__name__}: {exc}".split())[:160]
+    return ScenarioError(
+        "--scheduler",
+        address,
+        f"no Dask scheduler answering within {HANDSHAKE_SECONDS} s ({reason})",
+        "the address of a running `dask scheduler` on a trusted, private network, e.g. tcp://10.0.0.5:8786",
+    )
+
+
+def private_cluster(local_cluster, client, workers: int):
+    """A LocalCluster only this process can use: TLS with throw-away credentials, no HTTP.
+
+    A plain LocalCluster accepts any local user's client, and a client runs pickled code
+    in the workers; it also serves status pages over HTTP (the scheduler on 8787 even
+    with no dashboard). Here every connection needs the temporary certificate held only by
+    this process, and the HTTP servers serve no routes and are closed once started.
+    """
+    import dask
+
+    try:
+        import cryptography  # noqa: F401  - Security.temporary() needs it
+    except ImportError:
+        raise ScenarioError(
+            "--backend", "dask", "the cryptography package missing", "pip install 'ceasefire-sim[dask]'"
+        ) from None
+    with dask.config.set({"distributed.scheduler.http.routes": [], "distributed.worker.http.routes": []}):
+        cluster = local_cluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            security=True,
+            dashboard_address=None,
+            worker_dashboard_address=None,
+            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},  # not 8787, which it would take otherwise
+        )
+    try:
+        connected = client(cluster)
+        connected.run_on_scheduler(_stop_http_server)  # on the servers' own event loops
+        connected.run(_stop_http_server)
+    except BaseException:
+        cluster.close()
+        raise
+    return cluster, connected
+
+
+def _stop_http_server(dask_worker=None, dask_scheduler=None) -> None:
+    """Run on the scheduler and each worker: close the HTTP server each starts (nothing needs it here)."""
+    (dask_worker or dask_scheduler).http_server.stop()
+
+
+def _quiet_logs() -> None:
+    """Run in each worker of our LocalCluster as it closes: only errors are worth a line then."""
+    import logging
+
+    logging.getLogger("distributed").setLevel(logging.ERROR)
 
 
 def _take(iterator: Iterator, n: int) -> list:
@@ -316,7 +437,7 @@ def check_output(out: Path, spec: SweepSpec, resume: bool) -> str:
 
     Reads only: nothing is created here, so a refusal leaves the disk as it was.
     """
-    if not out.exists() or (out.is_dir() and not any(out.iterdir())):
+    if not out.exists() or (out.is_dir() and is_empty(out)):
         return "new"
     if not out.is_dir():
         raise ScenarioError("--out", str(out), "an existing file", "a new or empty folder, or a sweep's own folder")
@@ -406,14 +527,41 @@ def run_sweep(
     progress: bool = True,
     command: str = "",
 ) -> SweepOutput:
-    """Run (or finish) ``spec`` into ``out``; see the module docstring for the files."""
+    """Run (or finish) ``spec`` into ``out``; see the module docstring for the files.
+
+    Refusals (the folder, a --scheduler) come before anything is written. The folder is
+    then locked, so a second run into it is refused instead of replacing its files.
+    """
     started = time.perf_counter()
+    refuse_if_locked(out)
     state = check_output(out, spec, resume)
     if state == "finished":
         return SweepOutput(out, 0, 0, 0, 0.0, already_finished=True)
+    workers = capped_workers(workers)
+    if backend == "dask":
+        DaskBackend.check(scheduler)
+    with folder_lock(out):
+        state = check_output(out, spec, resume)  # again: another run may have moved it on before the lock
+        if state == "finished":
+            return SweepOutput(out, 0, 0, 0, 0.0, already_finished=True)
+        return _run_locked(spec, out, state, workers, backend, scheduler, chunk_size, progress, command, started)
+
+
+def _run_locked(
+    spec: SweepSpec,
+    out: Path,
+    state: str,
+    workers: int,
+    backend: str,
+    scheduler: str | None,
+    chunk_size: int | None,
+    progress: bool,
+    command: str,
+    started: float,
+) -> SweepOutput:
+    """The sweep itself, with ``out`` locked: run the missing chunks, then write the final files."""
     plan = read_plan(out) if state == "partial" else {}
     chunk_size = plan.get("chunk_size") or chunk_size or spec.chunk_size
-    workers = workers or available_cores()
     dask = DaskBackend(scheduler, workers) if backend == "dask" else None
     try:
         if state == "new":
@@ -431,7 +579,8 @@ def run_sweep(
             results = serial_results(tasks)
         else:
             results = local_results(tasks, workers)
-        worker_peak = _drain(results, out, spec, chunks, done, progress)
+        with contextlib.closing(results):  # an interrupted drain stops the workers before the error goes up
+            worker_peak = _drain(results, out, spec, chunks, done, progress)
         execution = {
             "backend": backend,
             "workers": dask.n_workers if dask else workers,
