@@ -376,7 +376,7 @@ def _read(path: Path) -> dict:
         raise ScenarioError(
             str(path), "", "no such file", f"a patterns file (TOML) or a packaged one by name ({names})"
         )
-    return read_toml(path, "a patterns file (TOML)")
+    return read_toml(path, "a TOML file (patterns)")
 
 
 def _pattern(item: Mapping, where: str, src: str, base: Scenario, columns: Mapping[str, str]) -> Pattern:

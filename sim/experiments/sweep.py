@@ -195,7 +195,7 @@ def _read(path: Path) -> dict:
         raise ScenarioError(
             str(path), "", "no such file", "a sweep file (TOML), e.g. scenarios/sweeps/deadline_noise.toml"
         )
-    return read_toml(path, "a sweep file (TOML)")
+    return read_toml(path, "a TOML file (a sweep)")
 
 
 def _table(raw: Mapping, key: str, src: str, required: bool) -> Mapping:

@@ -183,7 +183,7 @@ def _read_with_parents(path: Path, chain: tuple[Path, ...]) -> tuple[dict, dict[
         raise ScenarioError(
             str(chain[0]), "extends", f"a chain of more than {MAX_EXTENDS} files", f"at most {MAX_EXTENDS} files"
         )
-    raw = read_toml(path, "a scenario file (TOML)")
+    raw = read_toml(path, "a TOML file (a scenario)")
     parent_ref = raw.pop("extends", None)
     origin = {p: str(path) for p in _leaf_paths(raw)}
     if parent_ref is None:
