@@ -148,7 +148,8 @@ def load_sweep(path: str | Path, ensemble: str | Path | None = None) -> SweepSpe
     for key in table:
         if key not in SWEEP_KEYS:
             raise _unknown_key(src, f"sweep.{key}", key, SWEEP_KEYS)
-    name = check_name(_string(table, "name", src, default=None), src, "sweep.name") if "name" in table else safe_stem(path)
+    # The name is the default output folder (results/<name>): an identifier, never a path.
+    name = safe_stem(path) if "name" not in table else check_name(_string(table, "name", src, None), src, "sweep.name")
     description = _string(table, "description", src, default="")
     design = _string(table, "design", src, default=None)
     if design not in DESIGNS:
