@@ -13,6 +13,7 @@ import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 import numpy as np
 import pandas as pd
@@ -23,6 +24,7 @@ from sim.experiments.files import atomic_folder, output_dir
 from sim.experiments.run import manifest, simulate
 from sim.experiments.stats import share_text
 from sim.model.outcomes import OUTCOME_MEANINGS, outcome_shares
+from sim.model.rng import SEED_ALLOWED, SEED_LIMIT
 from sim.scenario import load_scenario, packaged_scenarios, parse_override
 
 EXIT_USAGE = 2
@@ -69,8 +71,15 @@ def _interrupt_on_sigterm():
     return signal.signal(signal.SIGTERM, interrupt)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with the CLI's one-line error format, so a bad option reads like a bad file."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"ceasefire: error: {message} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="ceasefire",
         description="Ceasefire negotiation simulator: Russia, Ukraine, the United States and Europe, April 2025.",
     )
@@ -85,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="run a scenario for R replicates and write results")
     p.add_argument("scenario", nargs="?", default="baseline", help="packaged name or path (default: baseline)")
-    p.add_argument("--seed", type=_non_negative_int, default=0, help="seed of the random streams (default 0)")
+    p.add_argument("--seed", type=_seed, default=0, help="seed of the random streams (default 0)")
     p.add_argument("--replicates", "-r", type=_positive_int, default=1, metavar="R", help="replicates (default 1)")
     p.add_argument(
         "--set",
@@ -161,7 +170,7 @@ def _add_batch_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--replicates-per-draw", type=_positive_int, default=50, metavar="K", help="replicates of each set (default 50)"
     )
-    p.add_argument("--seed", type=_non_negative_int, default=0, help="seed of the draws and the runs (default 0)")
+    p.add_argument("--seed", type=_seed, default=0, help="seed of the draws and the runs (default 0)")
     p.add_argument("--workers", type=_positive_int, metavar="W", help="worker processes (default: the cores available)")
     p.add_argument("--backend", choices=("local", "dask"), default="local", help="local process pool (default) or Dask")
     p.add_argument("--scheduler", metavar="ADDRESS", help="address of a running Dask scheduler (with --backend dask)")
@@ -183,7 +192,7 @@ def _add_batch_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--replicates", "-r", type=_positive_int, default=10_000, metavar="R", help="replicates (default 10000)"
     )
-    p.add_argument("--seed", type=_non_negative_int, default=0, help="seed shared by both runs (default 0)")
+    p.add_argument("--seed", type=_seed, default=0, help="seed shared by both runs (default 0)")
     for flag, dest, which in (
         ("--set", "overrides", "both"),
         ("--set-a", "overrides_a", "A"),
@@ -208,17 +217,29 @@ def _add_ensemble_option(p: argparse.ArgumentParser, what: str) -> None:
 
 
 def _positive_int(text: str) -> int:
-    value = _non_negative_int(text)
+    value = _whole_number(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"found {text!r}; allowed: a whole number >= 1")
     return value
 
 
-def _non_negative_int(text: str) -> int:
+def _seed(text: str) -> int:
+    """A seed: seeds are folded into 64 bits, so 2**64 and above would repeat smaller ones."""
+    value = _whole_number(text)
+    if not 0 <= value < SEED_LIMIT:
+        raise argparse.ArgumentTypeError(f"found {text!r}; allowed: {SEED_ALLOWED}")
+    return value
+
+
+def _whole_number(text: str) -> int:
     try:
-        value = int(text)
+        return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"found {text!r}; allowed: a whole number") from None
+
+
+def _non_negative_int(text: str) -> int:
+    value = _whole_number(text)
     if value < 0:
         raise argparse.ArgumentTypeError(f"found {text!r}; allowed: a whole number >= 0")
     return value

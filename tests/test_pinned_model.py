@@ -844,7 +844,8 @@ def test_the_parameter_table_has_a_replicate_column_then_one_column_per_varying_
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        ({"seed": -1}, "seed: seed: found -1; allowed: a whole number >= 0"),
+        ({"seed": -1}, "seed: seed: found -1; allowed: a whole number >= 0 and < 2**64"),
+        ({"seed": 2**64}, "seed: seed: found 18446744073709551616; allowed: a whole number >= 0 and < 2**64"),
         (
             {"actors__ukraine__response__forgiveness": 2.0},
             "overrides: actors.ukraine.response.forgiveness: found 2.0; allowed: a number from 0 to 1",

@@ -38,16 +38,37 @@ def bind(host: str, port: int) -> socket.socket:
             raise ScenarioError(
                 "--port", "", f"port {port} already in use on {host}", "a free port, or --port 0 for any free one"
             ) from None
+        if error.errno in (errno.EACCES, errno.EPERM):  # ports below 1024 need privileges: the port is at fault
+            raise ScenarioError(
+                "--port", "", f"port {port} ({error.strerror}: it needs privileges)", "a port from 1024 up, or 0"
+            ) from None
         raise ScenarioError("--host", "", f"{host}:{port} ({error.strerror})", "an address of this machine") from None
     sock.listen(128)
     sock.set_inheritable(True)
     return sock
 
 
+def warn_if_exposed(host: str) -> None:
+    """One line on stderr when the page is reachable from other machines: the dashboard has no login."""
+    import ipaddress
+
+    try:
+        local = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a host name other than localhost
+        local = False
+    if not local:
+        print(
+            f"ceasefire: warning: --host {host} exposes the dashboard to other machines on the network "
+            "(it has no login); use 127.0.0.1 to keep it on this machine",
+            file=sys.stderr,
+        )
+
+
 def serve(scenario: str = "baseline", host: str = "127.0.0.1", port: int = 8765) -> int:
     """Check the scenario and the port, then serve the dashboard until interrupted."""
     load_scenario(scenario)  # an unknown name or a bad file stops here, with one message
     sock = bind(host, port)
+    warn_if_exposed(host)
     # Mesa 3.3's ComponentsView returns early when given no components (as the dashboard,
     # sim.classroom.dashboard, does); Solara's hook checker warns about it at import.
     # Harmless: the early return never varies.

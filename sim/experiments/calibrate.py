@@ -46,7 +46,7 @@ from sim.scenario import Scenario
 from sim.scenario.ensemble import write_ensemble
 from sim.scenario.priors import Prior
 
-from .files import folder_lock, is_empty, refuse_if_locked, write_atomic
+from .files import check_writable, folder_lock, is_empty, refuse_if_locked, write_atomic
 from .patterns import Pattern, PatternSet, collapse_hazards, load_patterns, pattern_scores, ratio
 from .processes import capped_workers
 from .run import versions
@@ -255,6 +255,7 @@ def pooled_statistic(pattern: Pattern, rows: Mapping[str, pd.DataFrame], horizon
 
 def check_output(out: Path, spec: CalibrationSpec, resume: bool) -> str:
     """'new', 'partial' or 'finished'; refuses anything else before anything is written."""
+    check_writable(out)
     if not out.exists() or (out.is_dir() and is_empty(out)):
         return "new"
     if not out.is_dir():
@@ -263,9 +264,12 @@ def check_output(out: Path, spec: CalibrationSpec, resume: bool) -> str:
     if not plan.is_file():
         raise ScenarioError("--out", str(out), "a non-empty folder that holds no calibration", "a new or empty folder")
     try:
-        identity = json.loads(plan.read_text()).get("identity")
-    except (OSError, json.JSONDecodeError):
-        raise ScenarioError("--out", str(out), f"an unreadable {PLAN}", "a folder written by `ceasefire calibrate`") from None
+        record = json.loads(plan.read_text())
+    except (OSError, ValueError):  # ValueError: not UTF-8, or not JSON
+        record = None
+    if not isinstance(record, dict):  # a list or a number is no plan either
+        raise ScenarioError("--out", str(out), f"an unreadable {PLAN}", "a folder written by `ceasefire calibrate`")
+    identity = record.get("identity")
     if identity != spec.identity():
         raise ScenarioError(
             "--out",

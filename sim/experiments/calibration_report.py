@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import json
 import shutil
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import pandas as pd
 
 from sim.errors import ScenarioError
 
-from .files import atomic_folder
+from .files import atomic_folder, check_writable, read_csv_table, read_json_object
 
 __all__ = ["is_calibration", "write_calibration_report"]
 
@@ -32,9 +31,13 @@ def write_calibration_report(path: Path) -> Path:
             f"an unfinished calibration ({', '.join(missing)} missing)",
             "a folder written by `ceasefire calibrate` that ran to the end (finish it with --resume)",
         )
-    meta = json.loads((path / "manifest.json").read_text())
-    tables = {name: pd.read_csv(path / f"{name}.csv") for name in ("acceptance", "predictive", "posterior")}
+    written_by = "the file as `ceasefire calibrate` writes it (run it again into a new --out)"
+    meta = read_json_object(path / "manifest.json", written_by)
+    if not isinstance(meta.get("calibration"), dict):
+        raise ScenarioError(str(path / "manifest.json"), "calibration", "nothing (no calibration record)", written_by)
+    tables = {name: read_csv_table(path / f"{name}.csv", [], written_by) for name in ("acceptance", "predictive", "posterior")}
     out = path / "report"
+    check_writable(out, beside=True)
     with atomic_folder(out, replace=True) as tmp:
         for figure in ("posterior.png", "predictive.png"):
             shutil.copy2(path / figure, tmp / figure)

@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,13 +56,14 @@ from sim.errors import ScenarioError
 from sim.model.model import CeasefireModel
 from sim.model.outcomes import OUTCOMES
 from sim.scenario import Scenario, load_scenario, resolve_scenario, scenario_dir
+from sim.scenario.textfile import NAME_ALLOWED, check_name, read_toml, safe_stem
 
 __all__ = ["Condition", "Pattern", "PatternSet", "load_patterns", "packaged_patterns", "resolve_patterns", "pattern_scores", "ratio", "output_columns", "KINDS"]
 
 KINDS = ("share", "contrast", "hazard")
 TOP_KEYS = ("patterns", "pattern")
 HEADER_KEYS = {
-    "name": "a short name (a string)",
+    "name": NAME_ALLOWED,
     "description": "one line (a string)",
     "scenario": "a packaged scenario name or a path relative to the patterns file",
 }
@@ -322,7 +322,7 @@ def load_patterns(path: str | Path, scenario: str | None = None) -> PatternSet:
     for key in header:
         if key not in HEADER_KEYS:
             raise _unknown(src, f"patterns.{key}", key, HEADER_KEYS)
-    name = _text(header, "name", src, "patterns", default=path.stem)
+    name = check_name(header["name"], src, "patterns.name") if "name" in header else safe_stem(path)
     description = _text(header, "description", src, "patterns", default="")
     if scenario is None:
         ref = _text(header, "scenario", src, "patterns", default="baseline")
@@ -371,16 +371,12 @@ def resolve_patterns(ref: str | Path) -> Path:
 
 
 def _read(path: Path) -> dict:
-    if not path.is_file():
+    if not path.exists():
         names = ", ".join(packaged_patterns()) or "none"
         raise ScenarioError(
             str(path), "", "no such file", f"a patterns file (TOML) or a packaged one by name ({names})"
         )
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(str(path), "", f"invalid TOML ({exc})", "a TOML file") from None
+    return read_toml(path, "a TOML file (patterns)")
 
 
 def _pattern(item: Mapping, where: str, src: str, base: Scenario, columns: Mapping[str, str]) -> Pattern:

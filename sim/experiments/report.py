@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import html
 import itertools
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from sim.errors import ScenarioError
 from sim.model.outcomes import OUTCOMES, wilson_interval
 
 from .figures import OUTCOME_COLOURS, plt
-from .files import atomic_folder
+from .files import atomic_folder, check_writable, read_csv_table, read_json_object
 from .stats import censor_at_horizon, kaplan_meier, sobol_table
 from .sweep import sobol_blocks
 
@@ -77,11 +76,41 @@ def load_result(path: Path) -> SweepResult:
             "no finished sweep (manifest.json, points.csv or runs.parquet missing)",
             "a folder written by `ceasefire sweep` that ran to the end (finish it with --resume)",
         )
-    meta = json.loads(manifest.read_text())
-    points = pd.read_csv(path / "points.csv")
+    meta = _manifest(manifest)
+    parameters = list(meta["sweep"]["parameters"])
+    points = read_csv_table(path / "points.csv", ["point", "n", "horizon_days", *parameters], WRITTEN_BY)
+    _check_runs(path / "runs.parquet")
     if "block_param" in points:
         points["block_param"] = points["block_param"].fillna("")
     return SweepResult(path, meta, points)
+
+
+WRITTEN_BY = "the file as `ceasefire sweep` writes it (run the sweep again into a new --out)"
+
+
+def _manifest(file: Path) -> dict:
+    """The manifest of a finished sweep, with the fields the report reads."""
+    meta = read_json_object(file, WRITTEN_BY)
+    sweep = meta.get("sweep")
+    if (
+        not isinstance(sweep, dict)
+        or not isinstance(sweep.get("parameters"), (dict, list))
+        or not isinstance(sweep.get("design"), str)
+        or not isinstance(sweep.get("replicates"), int)
+        or not isinstance(meta.get("wall_seconds"), (int, float))
+    ):
+        raise ScenarioError(str(file), "sweep", "a manifest without the sweep's parameters, design or replicates", WRITTEN_BY)
+    return meta
+
+
+def _check_runs(file: Path) -> None:
+    """Refuse a ``runs.parquet`` that is not Parquet or has no ``point`` column (read only its footer)."""
+    try:
+        names = pq.read_schema(file).names
+    except Exception:  # pyarrow raises ArrowInvalid, OSError or others on a damaged file
+        raise ScenarioError(str(file), "", "no readable Parquet file", WRITTEN_BY) from None
+    if "point" not in names:
+        raise ScenarioError(str(file), "", "no column 'point'", WRITTEN_BY)
 
 
 # --- pooling ---------------------------------------------------------------------------------------
@@ -373,6 +402,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(f"Wrote {out}/index.html (acceptance, posterior-predictive check, prior vs posterior)")
         return 0
     result = load_result(args.dir)
+    check_writable(args.dir / "report", beside=True)
     out = write_report(result, args.points)
     print(f"Wrote {out}/index.html ({len(list(out.glob('*.png')))} figures)")
     return 0

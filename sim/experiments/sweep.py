@@ -11,7 +11,6 @@ import difflib
 import hashlib
 import itertools
 import json
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,18 +21,20 @@ import pandas as pd
 from scipy.stats import qmc
 
 from sim.errors import ScenarioError
+from sim.model.rng import SEED_LIMIT
 from sim.scenario import Scenario, load_scenario, resolve_scenario, thaw
 from sim.scenario.schema import RETIRED, Field, scenario_fields
+from sim.scenario.textfile import NAME_ALLOWED, check_name, read_toml, safe_stem
 
 __all__ = ["SweepSpec", "load_sweep", "design_table", "grid_design", "lhs_design", "sobol_design", "sobol_blocks"]
 
 DESIGNS = ("grid", "lhs", "sobol")
 SWEEP_KEYS: dict[str, str] = {
-    "name": "a short name (a string)",
+    "name": NAME_ALLOWED,
     "description": "one line (a string)",
     "scenario": "a packaged scenario name or a path relative to the sweep file",
     "replicates": "a whole number >= 1 (replicates per design point)",
-    "seed": "a whole number >= 0",
+    "seed": "a whole number from 0 to 2**64 - 1",
     "design": "one of 'grid', 'lhs', 'sobol'",
     "samples": "a whole number: points for lhs (>= 2); base sample size for sobol (a power of two >= 2)",
     "chunk_size": "a whole number >= 1 (replicates per chunk of work)",
@@ -147,13 +148,14 @@ def load_sweep(path: str | Path, ensemble: str | Path | None = None) -> SweepSpe
     for key in table:
         if key not in SWEEP_KEYS:
             raise _unknown_key(src, f"sweep.{key}", key, SWEEP_KEYS)
-    name = _string(table, "name", src, default=path.stem)
+    # The name is the default output folder (results/<name>): an identifier, never a path.
+    name = safe_stem(path) if "name" not in table else check_name(_string(table, "name", src, None), src, "sweep.name")
     description = _string(table, "description", src, default="")
     design = _string(table, "design", src, default=None)
     if design not in DESIGNS:
         raise ScenarioError(src, "sweep.design", repr(design), SWEEP_KEYS["design"])
     replicates = _integer(table, "replicates", src, low=1)
-    seed = _integer(table, "seed", src, low=0, default=0)
+    seed = _integer(table, "seed", src, low=0, default=0, high=SEED_LIMIT - 1)
     chunk_size = _integer(table, "chunk_size", src, low=1, default=DEFAULT_CHUNK)
     samples = _samples(table, design, src)
     scenario_ref = _string(table, "scenario", src, default="baseline")
@@ -167,7 +169,9 @@ def load_sweep(path: str | Path, ensemble: str | Path | None = None) -> SweepSpe
         base = base.with_ensemble((path.parent / ref).resolve() if ref else None, source=src)
     _check_paths(fixed, base, src, "fixed")
     base = _apply(base, fixed, src, "fixed")
-    parameters = _parameters(_table(raw, "parameters", src, required=True), design, base, src)
+    swept = _table(raw, "parameters", src, required=True)
+    _check_disjoint(fixed, swept, src)
+    parameters = _parameters(swept, design, base, src)
     points = design_table(design, parameters, samples, seed)
     spec = SweepSpec(
         path=src,
@@ -188,15 +192,11 @@ def load_sweep(path: str | Path, ensemble: str | Path | None = None) -> SweepSpe
 
 
 def _read(path: Path) -> dict:
-    if not path.is_file():
+    if not path.exists():
         raise ScenarioError(
             str(path), "", "no such file", "a sweep file (TOML), e.g. scenarios/sweeps/deadline_noise.toml"
         )
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(str(path), "", f"invalid TOML ({exc})", "a TOML file") from None
+    return read_toml(path, "a TOML file (a sweep)")
 
 
 def _table(raw: Mapping, key: str, src: str, required: bool) -> Mapping:
@@ -226,13 +226,15 @@ def _string(table: Mapping, key: str, src: str, default: str | None) -> str:
     return value
 
 
-def _integer(table: Mapping, key: str, src: str, low: int, default: int | None = None) -> int:
+def _integer(
+    table: Mapping, key: str, src: str, low: int, default: int | None = None, high: int | None = None
+) -> int:
     if key not in table:
         if default is None:
             raise ScenarioError(src, f"sweep.{key}", "nothing (a required field is missing)", SWEEP_KEYS[key])
         return default
     value = table[key]
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+    if isinstance(value, bool) or not isinstance(value, int) or value < low or (high is not None and value > high):
         raise ScenarioError(src, f"sweep.{key}", _show(value), SWEEP_KEYS[key])
     return value
 
@@ -278,6 +280,15 @@ def _apply(base: Scenario, overrides: Mapping[str, Any], src: str, where: str) -
         return base.with_overrides(overrides, source=src)
     except ScenarioError as error:
         raise ScenarioError(src, f"{where}.{error.path}" if error.path else where, error.found, error.allowed) from None
+
+
+def _check_disjoint(fixed: Mapping[str, Any], swept: Mapping[str, Any], src: str) -> None:
+    """Refuse a key path both fixed and swept: one of the two values would be silently dropped."""
+    both = [key for key in swept if key in fixed]
+    if both:
+        raise ScenarioError(
+            src, f"fixed.{both[0]}", "a key path also in [parameters]", "each key path in [fixed] or [parameters], not both"
+        )
 
 
 def _parameters(table: Mapping, design: str, base: Scenario, src: str) -> dict[str, Any]:

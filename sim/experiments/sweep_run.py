@@ -41,7 +41,7 @@ from sim.model.outcomes import OUTCOMES, wilson_interval
 from sim.scenario import thaw, validated_scenario
 from sim.scenario.schema import scenario_fields
 
-from .files import folder_lock, is_empty, refuse_if_locked, write_atomic
+from .files import check_writable, folder_lock, is_empty, refuse_if_locked, write_atomic
 from .processes import available_cores, capped_workers, watch_parent
 from .run import versions
 from .stats import km_median
@@ -435,8 +435,9 @@ def _take(iterator: Iterator, n: int) -> list:
 def check_output(out: Path, spec: SweepSpec, resume: bool) -> str:
     """What ``out`` holds for this sweep: 'new', 'partial' or 'finished'; refuse anything else.
 
-    Reads only: nothing is created here, so a refusal leaves the disk as it was.
+    Nothing is left here (the writability probe is removed), so a refusal leaves the disk as it was.
     """
+    check_writable(out)
     if not out.exists() or (out.is_dir() and is_empty(out)):
         return "new"
     if not out.is_dir():
@@ -451,10 +452,10 @@ def check_output(out: Path, spec: SweepSpec, resume: bool) -> str:
         )
     try:
         plan = json.loads(plan_path.read_text())
-    except (OSError, json.JSONDecodeError):
-        raise ScenarioError(
-            "--out", str(out), f"an unreadable {PLAN}", "a folder written by `ceasefire sweep`"
-        ) from None
+    except (OSError, ValueError):  # ValueError: not UTF-8, or not JSON
+        plan = None
+    if not isinstance(plan, dict):  # a list or a number is no plan either
+        raise ScenarioError("--out", str(out), f"an unreadable {PLAN}", "a folder written by `ceasefire sweep`")
     if plan.get("identity") != spec.identity():
         other = plan.get("sweep", {}).get("name", "?")
         raise ScenarioError(

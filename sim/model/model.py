@@ -27,7 +27,7 @@ from .events import EventLog
 from .negotiation import LEVEL_NAMES
 from .outcomes import outcome_table
 from .parameters import parameter_table, resolve_parameters
-from .rng import Streams
+from .rng import SEED_ALLOWED, SEED_LIMIT, Streams
 from .timeline import TimelineRecorder
 
 __all__ = ["CeasefireModel"]
@@ -74,8 +74,8 @@ class CeasefireModel(mesa.Model):
         keep_timelines: int = 100,
         **overrides: Any,
     ) -> None:
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-            raise ScenarioError("seed", "seed", repr(seed), "a whole number >= 0")
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < SEED_LIMIT:
+            raise ScenarioError("seed", "seed", repr(seed), SEED_ALLOWED)
         super().__init__(seed=seed)
         self.replicate_ids = _replicate_ids(replicates)
         self.n_replicates = R = len(self.replicate_ids)

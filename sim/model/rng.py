@@ -38,6 +38,11 @@ def purpose_id(purpose: str) -> int:
     return zlib.crc32(purpose.encode())
 
 
+#: Seeds are folded into 64 bits: 2**64 would give seed 0's numbers, so seeds stop below it.
+SEED_LIMIT = 2**64
+SEED_ALLOWED = "a whole number >= 0 and < 2**64"
+
+
 class Streams:
     """Uniform and normal draws for a fixed set of replicate ids.
 

@@ -22,6 +22,7 @@ from sim.errors import ScenarioError
 from .ensemble import Ensemble, check_ensemble, read_ensemble
 from .priors import PRIOR_KINDS, Prior
 from .schema import SCHEMA
+from .textfile import check_name, read_toml, safe_stem
 from .validate import check_scenario, unknown_key
 
 __all__ = [
@@ -34,6 +35,10 @@ __all__ = [
     "validated_scenario",
     "thaw",
 ]
+
+
+#: Longest ``extends`` chain: each file is read recursively, and no real chain is longer than a few.
+MAX_EXTENDS = 64
 
 
 def scenario_dir() -> Path:
@@ -100,7 +105,9 @@ class Scenario:
         for path, value in overrides.items():
             _set_path(raw, path, value, source)
             origin[path] = source
-        scenario = validated_scenario(raw, self.name, self.path, origin, self.ensemble)
+        # A new name (``--set name=...``) is used, not just recorded: it names the default output folder.
+        name = check_name(overrides["name"], source, "name") if "name" in overrides else self.name
+        scenario = validated_scenario(raw, name, self.path, origin, self.ensemble)
         if "ensemble" in overrides and scenario.ensemble is not None:
             check_ensemble(scenario.ensemble, scenario, source)
         return scenario
@@ -123,7 +130,7 @@ def load_scenario(
         return resolved.with_overrides(overrides or {})
     path = resolve_scenario(str(scenario), base=Path.cwd(), source="scenario")
     raw, origin = _read_with_parents(path, chain=())
-    name = raw.get("name") or path.stem
+    name = check_name(raw["name"], origin.get("name", str(path)), "name") if raw.get("name") else safe_stem(path)
     resolved = validated_scenario(raw, name, str(path), origin)
     if ensemble:
         resolved = resolved.with_ensemble(ensemble, source="--ensemble")
@@ -141,6 +148,8 @@ def parse_override(text: str) -> tuple[str, Any]:
         parsed = tomllib.loads(f"v = {value.strip()}")["v"]
     except tomllib.TOMLDecodeError:
         parsed = value.strip()
+    except RecursionError:  # tomllib reads nested arrays recursively
+        raise ScenarioError("--set", key.strip(), "a value nested too deep to read", "a TOML value") from None
     return key.strip(), parsed
 
 
@@ -155,7 +164,9 @@ def resolve_scenario(ref: str, base: Path, source: str) -> Path:
     candidate = (base / ref).expanduser()
     if candidate.is_file():
         return candidate.resolve()
-    if candidate.suffix != ".toml" and candidate.with_suffix(".toml").is_file():
+    if candidate.is_dir():
+        raise ScenarioError(source, "", f"{ref!r}, a folder, not a scenario file", "a packaged name or a path to a .toml file")
+    if candidate.name and candidate.suffix != ".toml" and candidate.with_suffix(".toml").is_file():
         return candidate.with_suffix(".toml").resolve()
     names = ", ".join(packaged) or "none"
     raise ScenarioError(
@@ -163,22 +174,16 @@ def resolve_scenario(ref: str, base: Path, source: str) -> Path:
     )
 
 
-def _read_toml(path: Path) -> dict:
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(str(path), "", f"invalid TOML ({exc})", "a TOML file") from None
-    except OSError as exc:
-        raise ScenarioError(str(path), "", f"unreadable file ({exc.strerror})", "a readable TOML file") from None
-
-
 def _read_with_parents(path: Path, chain: tuple[Path, ...]) -> tuple[dict, dict[str, str]]:
     """Read ``path`` and the files it extends; the child's values win, arrays replace."""
     if path in chain:
         cycle = " -> ".join(p.name for p in (*chain, path))
         raise ScenarioError(str(path), "extends", f"a cycle ({cycle})", "a chain of scenarios without cycles")
-    raw = _read_toml(path)
+    if len(chain) >= MAX_EXTENDS:
+        raise ScenarioError(
+            str(chain[0]), "extends", f"a chain of more than {MAX_EXTENDS} files", f"at most {MAX_EXTENDS} files"
+        )
+    raw = read_toml(path, "a TOML file (a scenario)")
     parent_ref = raw.pop("extends", None)
     origin = {p: str(path) for p in _leaf_paths(raw)}
     if parent_ref is None:

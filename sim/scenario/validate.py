@@ -167,7 +167,22 @@ def _highest(value: float | Prior) -> float:
     return value.high if isinstance(value, Prior) else value
 
 
+#: The years a calendar may span: any real negotiation, with room; dates further out overflow
+#: Python's dates (year 9999) or pandas' timestamps (year 2262) in the plots.
+YEARS = (1900, 2200)
+
+
+def _check_calendar(clock: dict, src) -> None:
+    """Refuse a calendar (``clock.start`` to the horizon) outside YEARS, before any date arithmetic."""
+    start = clock["start"]
+    allowed = f"a start from {YEARS[0]} on, with start + horizon_days before the end of {YEARS[1]}"
+    last = dt.datetime(YEARS[1], 12, 31, tzinfo=start.tzinfo)
+    if start.year < YEARS[0] or start > last or (last - start).days < clock["horizon_days"]:
+        raise ScenarioError(src("clock.start"), "clock.start", start.isoformat(), allowed)
+
+
 def _check_cross_fields(raw: dict, src) -> None:
+    _check_calendar(raw["clock"], src)
     hours = raw["clock"]["tick_hours"]
     if 24 % hours:
         raise ScenarioError(
@@ -212,6 +227,9 @@ def _check_events(events: Any, clock: dict, src) -> tuple:
         schema = {**EVENT_COMMON, **EVENT_SCHEMA[kind]}
         event = dict(event)
         _check_table(event, schema, prefix + ".", lambda _p, source=source: source)
+        if kind == "bilateral_offer" and not event["issues"]:  # an empty track is not an offer of anything
+            choices = ", ".join(repr(c) for c in schema["issues"].choices)
+            raise ScenarioError(source, f"{prefix}.issues", "[] (no issues)", f"a list of at least one of {choices}")
         at = event["at"]
         if (at.tzinfo is None) != (start.tzinfo is None):
             raise ScenarioError(
