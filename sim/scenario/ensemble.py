@@ -195,7 +195,8 @@ def _read_cached(file: str, _mtime_ns: int, _size: int, source: str, key: str) -
     except OSError as exc:
         raise ScenarioError(source, key, f"an unreadable file {file} ({exc.strerror})", _WRITTEN_BY) from None
     try:
-        table = pq.read_table(pa.BufferReader(blob))
+        # One thread: a read that ends in an error must not leave Arrow threads for the exit to abort on.
+        table = pq.read_table(pa.BufferReader(blob), use_threads=False)
     except (pa.ArrowException, OSError, ValueError):
         raise ScenarioError(source, key, f"{file}, which is not a Parquet file", _WRITTEN_BY) from None
     record = _metadata(table, file, source, key)
