@@ -46,6 +46,7 @@ from sim.scenario import Scenario
 from sim.scenario.ensemble import write_ensemble
 from sim.scenario.priors import Prior
 
+from .budget import check_sweep, clock_steps
 from .files import write_atomic
 from .patterns import Pattern, PatternSet, collapse_hazards, load_patterns, pattern_scores, ratio
 from .run import versions
@@ -155,10 +156,29 @@ def calibration_spec(
         raise ScenarioError(
             patterns.scenario.path, "", "a scenario with no priors", "a scenario with at least one value given as a prior"
         )
+    check_calibration_budget(patterns, draws, replicates, chunk_size)
     with warnings.catch_warnings():  # a draw count that is not a power of two loses some balance, no more
         warnings.simplefilter("ignore", UserWarning)
         unit = qmc.Sobol(d=len(priors), scramble=True, rng=seed).random(draws)
     return CalibrationSpec(patterns, draws, replicates, seed, chunk_size, priors, unit)
+
+
+def check_calibration_budget(patterns: PatternSet, draws: int, replicates: int, chunk_size: int) -> None:
+    """Refuse a calibration that cannot fit in memory before the draws are made; warn before a long one.
+
+    Each arm runs as a sweep of ``draws`` points (at most twice: the prior runs and the
+    check), one after another; the rows the patterns read stay in memory for every arm.
+    """
+    arms = [patterns.scenario, *patterns.variants().values()]
+    steps = max(clock_steps(s.data) for s in arms)
+    fit = chunk_size // replicates
+    packing = max(1, min(fit, draws)) if fit >= 2 else 1
+    held = 2 * len(arms) * draws * replicates + draws
+    check_sweep(
+        patterns.path, draws, replicates, steps, chunk_size, packing, available_cores(), held, runs=2 * len(arms),
+        key="--draws x --replicates-per-draw",
+        unit="parameter set",
+    )
 
 
 # --- the runs -----------------------------------------------------------------------------------
@@ -320,7 +340,7 @@ def run_calibration(
     rows = {}
     for arm, scenario in arms.items():
         sweep = arm_sweep(spec, arm, scenario, values, spec.seed, "prior")
-        run_sweep(sweep, out / "runs" / arm, command=command, **run)
+        run_sweep(sweep, out / "runs" / arm, command=command, check=False, **run)
         rows[arm] = read_rows(out / "runs" / arm, spec.patterns)
     scores = score_draws(spec, rows, spec.draws)
     accepted = np.flatnonzero(scores["accepted"].to_numpy())
@@ -339,7 +359,7 @@ def run_calibration(
     check = {}
     for arm, scenario in arms.items():
         sweep = arm_sweep(spec, arm, scenario, values.iloc[accepted], spec.seed + 1, "check")
-        run_sweep(sweep, out / "check" / arm, command=command, **run)
+        run_sweep(sweep, out / "check" / arm, command=command, check=False, **run)
         check[arm] = read_rows(out / "check" / arm, spec.patterns)
     return write_outputs(spec, out, values, scores, rows, check, time.perf_counter() - started, command, run)
 

@@ -41,6 +41,7 @@ from sim.model.outcomes import OUTCOMES, wilson_interval
 from sim.scenario import thaw, validated_scenario
 from sim.scenario.schema import scenario_fields
 
+from .budget import check_sweep, clock_steps
 from .files import write_atomic
 from .run import versions
 from .stats import km_median
@@ -483,6 +484,17 @@ def _write_durably(path: Path, data: bytes) -> None:
         os.close(fd)
 
 
+def check_budget(spec: SweepSpec, chunk_size: int, packing: int, workers: int, held: int = 0) -> None:
+    """Refuse a sweep that cannot fit in memory before its folder is made; warn before a long one.
+
+    The largest scenario of the design counts (a swept horizon or tick changes the steps).
+    """
+    steps = [clock_steps(spec.scenario.data)]
+    if any(name.startswith("clock.") for name in (*spec.parameters, *spec.fixed)):
+        steps += [clock_steps(spec.point_scenario(p).data) for p in range(len(spec.points))]
+    check_sweep(spec.path, len(spec.points), spec.replicates, max(steps), chunk_size, packing, workers, held)
+
+
 # --- running ---------------------------------------------------------------------------------------
 
 
@@ -508,8 +520,13 @@ def run_sweep(
     chunk_size: int | None = None,
     progress: bool = True,
     command: str = "",
+    check: bool = True,
 ) -> SweepOutput:
-    """Run (or finish) ``spec`` into ``out``; see the module docstring for the files."""
+    """Run (or finish) ``spec`` into ``out``; see the module docstring for the files.
+
+    Unless ``check`` is false (the caller checked), a sweep that cannot fit in memory is
+    refused before anything is written, and a long one warned about (:func:`check_budget`).
+    """
     started = time.perf_counter()
     state = check_output(out, spec, resume)
     if state == "finished":
@@ -517,6 +534,9 @@ def run_sweep(
     plan = read_plan(out) if state == "partial" else {}
     chunk_size = plan.get("chunk_size") or chunk_size or spec.chunk_size
     workers = workers or available_cores()
+    if check:
+        packing = plan.get("points_per_chunk") or points_per_chunk(spec, chunk_size, workers)
+        check_budget(spec, chunk_size, packing, workers)
     dask = DaskBackend(scheduler, workers) if backend == "dask" else None
     try:
         if state == "new":
