@@ -309,10 +309,10 @@ def _refused(argv: list[str], capsys, *words: str) -> str:
     return lines[0]
 
 
-@pytest.mark.parametrize("replicates", [10**9, 10**30, 10**400])
+@pytest.mark.parametrize("replicates", [10**9, 10**30, 10**400], ids=["1e9", "1e30", "1e400"])
 def test_a_run_that_cannot_fit_in_memory_is_refused_in_one_line_writing_nothing(replicates, memory, tmp_path, capsys):
     out = tmp_path / "out"
-    line = _refused(["run", "-r", str(replicates), "--out", str(out)], capsys, "--replicates", "of memory", "at most")
+    line = _refused(["run", "-r", str(replicates), "--out", str(out)], capsys, "--replicates", "memory", "at most")
     assert "16.0 GiB is free" in line
     assert not out.exists() and not list(tmp_path.iterdir())
 
