@@ -181,3 +181,34 @@ def test_an_ensemble_calibrated_under_other_priors_is_refused(declines, tmp_path
     done = run_cli("run", "baseline", "--ensemble", ensemble, "-r", "5", "--out", "never", cwd=tmp_path)
     assert done.returncode == 2 and "actors.ukraine.bilateral_acceptance" in done.stderr, done.stderr
     assert len(done.stderr.strip().splitlines()) == 1 and not (tmp_path / "never").exists()
+
+
+class Interrupted(Exception):
+    pass
+
+
+def test_calibrate_resume_reruns_a_damaged_chunk_and_keeps_the_same_ensemble(tmp_path, monkeypatch, capsys):
+    from sim.experiments import sweep_run
+
+    spec = calibration_spec(PATTERNS, draws=24, replicates=6, chunk_size=24)
+    real, calls = sweep_run.run_chunk, []
+
+    def fail_fourth(task):
+        calls.append(task.chunk)
+        if len(calls) == 4:
+            raise Interrupted
+        return real(task)
+
+    monkeypatch.setattr(sweep_run, "run_chunk", fail_fourth)
+    with pytest.raises(Interrupted):
+        run_calibration(spec, tmp_path / "killed", workers=1, progress=False)
+    monkeypatch.setattr(sweep_run, "run_chunk", real)
+    chunks = sorted((tmp_path / "killed" / "runs").glob("*/chunks/*.parquet"))
+    assert len(chunks) == 3
+    chunks[1].write_bytes(chunks[1].read_bytes()[:100])  # truncated
+    capsys.readouterr()
+    run_calibration(spec, tmp_path / "killed", workers=1, progress=False, resume=True)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and chunks[1].name in err[0] and "runs again" in err[0]
+    run_calibration(spec, tmp_path / "whole", workers=1, progress=False)
+    pd.testing.assert_frame_equal(read_ensemble_frame(tmp_path / "killed"), read_ensemble_frame(tmp_path / "whole"))

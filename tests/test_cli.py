@@ -275,3 +275,99 @@ def test_the_console_script_is_installed_beside_the_interpreter_or_on_path():
     from conftest import ceasefire_executable
 
     assert Path(ceasefire_executable()).is_file()
+
+
+# --- estimates before large work: refused when it cannot fit, a warning when it will take long -------
+
+GIB = 2**30
+
+
+@pytest.fixture
+def memory(monkeypatch):
+    """Set the memory the machine has free (the estimate reads it), so the tests do not depend on the machine."""
+    from sim.experiments import budget
+
+    def set_free(n: int | None) -> None:
+        monkeypatch.setattr(budget, "available_memory", lambda: n)
+
+    set_free(16 * GIB)
+    return set_free
+
+
+def _refused(argv: list[str], capsys, *words: str) -> str:
+    """Run the CLI in this process; it must refuse with one line naming ``words``."""
+    from sim.cli import main
+
+    capsys.readouterr()
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("ceasefire: error: "), captured.err
+    assert "Traceback" not in captured.err and not captured.out
+    for word in words:
+        assert word in lines[0]
+    return lines[0]
+
+
+@pytest.mark.parametrize("replicates", [10**9, 10**30, 10**400], ids=["1e9", "1e30", "1e400"])
+def test_a_run_that_cannot_fit_in_memory_is_refused_in_one_line_writing_nothing(replicates, memory, tmp_path, capsys):
+    out = tmp_path / "out"
+    line = _refused(["run", "-r", str(replicates), "--out", str(out)], capsys, "--replicates", "memory", "at most")
+    assert "16.0 GiB is free" in line
+    assert not out.exists() and not list(tmp_path.iterdir())
+
+
+def test_the_same_run_is_refused_or_allowed_by_the_memory_the_machine_has(memory, capsys):
+    from sim.experiments import budget
+    from sim.experiments.run import DEFAULT_CHUNK
+
+    data = load_scenario("baseline").data
+    memory(2 * GIB)
+    with pytest.raises(budget.ScenarioError, match="at most 1,"):  # 1.6 GiB of budget: about 1.2 million replicates
+        budget.check_run(data, 10**7, 0, DEFAULT_CHUNK)
+    memory(64 * 2**40)  # a machine with 64 TiB free: allowed, with a warning that it will take long
+    capsys.readouterr()
+    budget.check_run(data, 10**9, 0, DEFAULT_CHUNK)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("ceasefire: warning: ") and "will take about" in err[0], err
+    memory(None)  # a machine that does not say: nothing refused
+    budget.check_run(data, 10**7, 0, DEFAULT_CHUNK)
+
+
+def test_ten_years_of_hourly_steps_with_the_default_timelines_is_refused_saying_how_many_fit(memory, tmp_path, capsys):
+    out = tmp_path / "out"
+    argv = ["run", "--set", "clock.horizon_days=3650", "--set", "clock.tick_hours=1", "-r", "100", "--out", str(out)]
+    line = _refused(argv, capsys, "--keep-timelines: 100", "87,6")
+    assert "--keep-timelines 9 or fewer" in line  # 1 GiB of timelines at most, whatever the machine has free
+    assert not out.exists()
+
+
+def test_kept_timelines_that_fit_are_allowed(memory):
+    from sim.experiments import budget
+
+    data = load_scenario("baseline", {"clock.horizon_days": 3650, "clock.tick_hours": 1}).data
+    budget.check_run(data, 100, 9, 20_000)
+
+
+def test_a_comparison_that_cannot_fit_is_refused_before_either_run(memory, tmp_path, capsys):
+    out = tmp_path / "out"
+    _refused(["compare", "baseline", "monitored_ceasefire", "-r", str(10**9), "--out", str(out)], capsys, "comparison")
+    assert not out.exists()
+
+
+def test_a_sweep_of_a_trillion_replicates_is_refused_and_leaves_nothing_behind(memory, tmp_path, capsys):
+    file = tmp_path / "big.toml"
+    file.write_text(
+        '[sweep]\nname = "big"\nscenario = "baseline"\nreplicates = 1000000000000\nseed = 7\ndesign = "grid"\n'
+        '[parameters]\n"actors.united_states.deadline_days" = [2, 20]\n'
+    )
+    out = tmp_path / "out"
+    _refused(["sweep", str(file), "--out", str(out), "--quiet"], capsys, "big.toml: replicates", "per point")
+    assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["big.toml"]
+
+
+def test_a_calibration_that_cannot_fit_is_refused_before_drawing(memory, tmp_path, capsys):
+    out = tmp_path / "out"
+    argv = ["calibrate", "easter_2025", "--draws", str(10**8), "--replicates-per-draw", "1000", "--out", str(out)]
+    _refused(argv, capsys, "--draws x --replicates-per-draw", "parameter sets")
+    assert not out.exists()

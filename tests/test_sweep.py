@@ -540,3 +540,145 @@ samples = 8
 def test_report_of_an_unfinished_folder_is_refused(tmp_path, capsys):
     assert main(["report", str(tmp_path)]) == 2
     assert "no finished sweep" in capsys.readouterr().err
+
+
+# --- resume trusts no chunk file: each is checked against the checksum record written with it ----------
+
+
+def _corrupt_truncated(chunks: list[Path]) -> None:
+    data = chunks[0].read_bytes()
+    chunks[0].write_bytes(data[: len(data) // 2])
+
+
+def _corrupt_empty(chunks: list[Path]) -> None:
+    chunks[0].write_bytes(b"")
+
+
+def _corrupt_random(chunks: list[Path]) -> None:
+    chunks[0].write_bytes(np.random.default_rng(1).bytes(chunks[0].stat().st_size))
+
+
+def _copy_other_point(chunks: list[Path]) -> None:
+    """A valid chunk and its record copied under another point's name: the checksum agrees, the rows do not."""
+    other = chunks[-1]
+    chunks[0].write_bytes(other.read_bytes())
+    Path(f"{chunks[0]}.json").write_bytes(Path(f"{other}.json").read_bytes())
+
+
+def _copy_other_range(chunks: list[Path]) -> None:
+    """The same point's next replicate range copied over the first."""
+    chunks[0].write_bytes(chunks[1].read_bytes())
+    Path(f"{chunks[0]}.json").write_bytes(Path(f"{chunks[1]}.json").read_bytes())
+
+
+def _checksum_mismatch(chunks: list[Path]) -> None:
+    record = Path(f"{chunks[0]}.json")
+    record.write_text(record.read_text().replace('"sha256": "', '"sha256": "0'))
+
+
+def _no_record(chunks: list[Path]) -> None:
+    Path(f"{chunks[0]}.json").unlink()
+
+
+CORRUPTIONS = [
+    _corrupt_truncated,
+    _corrupt_empty,
+    _corrupt_random,
+    _copy_other_point,
+    _copy_other_range,
+    _checksum_mismatch,
+    _no_record,
+]
+
+
+def _unfinish(out: Path) -> None:
+    """Make a finished sweep folder look killed before its final files."""
+    for name in ("manifest.json", "points.csv", "runs.parquet"):
+        (out / name).unlink()
+
+
+@pytest.fixture(scope="module")
+def resumable(tmp_path_factory):
+    """A small sweep of 8 one-point chunks, run whole once: the reference and the copy to damage."""
+    folder = tmp_path_factory.mktemp("resumable")
+    file = write_sweep(folder, SMALL_GRID.format(replicates=100))
+    run(file, folder / "whole", workers=1, chunk_size=50)
+    return file, folder / "whole"
+
+
+@pytest.mark.parametrize("corrupt", CORRUPTIONS, ids=lambda f: f.__name__.strip("_"))
+def test_resume_replaces_a_bad_chunk_and_says_so_in_one_line(corrupt, resumable, tmp_path, capsys):
+    import shutil
+
+    file, whole = resumable
+    out = tmp_path / "out"
+    shutil.copytree(whole, out)
+    _unfinish(out)
+    chunks = sorted((out / "chunks").glob("*.parquet"))
+    corrupt(chunks)
+    capsys.readouterr()
+    assert main(["sweep", str(file), "--out", str(out), "--resume", "--quiet", "--workers", "1"]) == 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and chunks[0].name in err[0] and "runs again" in err[0], err
+    assert _manifest(out)["chunking"]["chunks_run_this_session"] == 1
+    for got, want in zip(read(out), read(whole), strict=True):
+        pd.testing.assert_frame_equal(got, want, check_exact=True)
+
+
+def test_resume_replaces_every_bad_chunk_with_one_line_each(resumable, tmp_path, capsys):
+    import shutil
+
+    file, whole = resumable
+    out = tmp_path / "out"
+    shutil.copytree(whole, out)
+    _unfinish(out)
+    chunks = sorted((out / "chunks").glob("*.parquet"))
+    _corrupt_truncated(chunks[0:])
+    _corrupt_empty(chunks[2:])
+    _corrupt_random(chunks[3:])
+    _checksum_mismatch(chunks[5:])
+    _copy_other_point(chunks[6:])  # chunk 6 takes chunk 7's rows
+    capsys.readouterr()
+    assert main(["sweep", str(file), "--out", str(out), "--resume", "--quiet", "--workers", "1"]) == 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert sorted(line.split(": ")[2] for line in err) == sorted(str(chunks[i]) for i in (0, 2, 3, 5, 6))
+    for got, want in zip(read(out), read(whole), strict=True):
+        pd.testing.assert_frame_equal(got, want, check_exact=True)
+
+
+def test_each_chunk_is_written_with_a_checksum_record(resumable):
+    import hashlib
+    import json
+
+    _, whole = resumable
+    chunks = sorted((whole / "chunks").glob("*.parquet"))
+    assert len(chunks) == 8
+    for path in chunks:
+        record = json.loads(Path(f"{path}.json").read_text())
+        assert record["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+        assert record["rows"] == 50
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("after_chunks", "delay"), [(1, 0.0), (4, 0.013), (9, 0.041)])
+def test_sigkill_at_different_moments_then_resume_gives_identical_rows(after_chunks, delay, resumable, tmp_path):
+    """Killed after a few chunks plus a delay that lands anywhere in a chunk's write; resumed: the same rows."""
+    file, _ = resumable
+    killed = tmp_path / "killed"
+    command = [sys.executable, "-m", "sim.cli", "sweep", str(file), "--out", str(killed), "--workers", "2"]
+    proc = subprocess.Popen(
+        [*command, "--chunk-size", "10", "--quiet"], start_new_session=True, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 60
+    while len(list((killed / "chunks").glob("*.parquet"))) < after_chunks:
+        assert proc.poll() is None, "the sweep ended before it could be killed"
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    time.sleep(delay)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not (killed / "manifest.json").exists()
+    assert main(["sweep", str(file), "--out", str(killed), "--resume", "--quiet", "--workers", "1"]) == 0
+    run(file, tmp_path / "whole", workers=1, chunk_size=1000)
+    for got, want in zip(read(killed), read(tmp_path / "whole"), strict=True):
+        pd.testing.assert_frame_equal(got, want, check_exact=True)

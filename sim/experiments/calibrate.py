@@ -46,9 +46,10 @@ from sim.scenario import Scenario
 from sim.scenario.ensemble import write_ensemble
 from sim.scenario.priors import Prior
 
+from .budget import check_sweep, clock_steps
 from .files import check_writable, folder_lock, is_empty, refuse_if_locked, write_atomic
 from .patterns import Pattern, PatternSet, collapse_hazards, load_patterns, pattern_scores, ratio
-from .processes import capped_workers
+from .processes import available_cores, capped_workers
 from .run import versions
 from .sweep import SweepSpec
 from .sweep_run import DaskBackend, run_sweep
@@ -158,6 +159,8 @@ def calibration_spec(
         )
     for pid, variant in patterns.variants().items():
         _check_variant_priors(patterns.path, pid, priors, prior_paths(variant))
+
+    check_calibration_budget(patterns, draws, replicates, chunk_size)
     with warnings.catch_warnings():  # a draw count that is not a power of two loses some balance, no more
         warnings.simplefilter("ignore", UserWarning)
         unit = qmc.Sobol(d=len(priors), scramble=True, rng=seed).random(draws)
@@ -175,6 +178,23 @@ def _check_variant_priors(src: str, pattern_id: str, priors: Mapping[str, Prior]
                 f"a variant with {found} at {path}, where the scenario has {priors.get(path, 'a fixed value')}",
                 "a variant that changes fixed values only (the calibrated sets set every prior in both arms)",
             )
+
+def check_calibration_budget(patterns: PatternSet, draws: int, replicates: int, chunk_size: int) -> None:
+    """Refuse a calibration that cannot fit in memory before the draws are made; warn before a long one.
+
+    Each arm runs as a sweep of ``draws`` points (at most twice: the prior runs and the
+    check), one after another; the rows the patterns read stay in memory for every arm.
+    """
+    arms = [patterns.scenario, *patterns.variants().values()]
+    steps = max(clock_steps(s.data) for s in arms)
+    fit = chunk_size // replicates
+    packing = max(1, min(fit, draws)) if fit >= 2 else 1
+    held = 2 * len(arms) * draws * replicates + draws
+    check_sweep(
+        patterns.path, draws, replicates, steps, chunk_size, packing, available_cores(), held, runs=2 * len(arms),
+        key="--draws x --replicates-per-draw",
+        unit="parameter set",
+    )
 
 
 # --- the runs -----------------------------------------------------------------------------------
@@ -365,7 +385,7 @@ def _calibrate_locked(
     rows = {}
     for arm, scenario in arms.items():
         sweep = arm_sweep(spec, arm, scenario, values, spec.seed, "prior")
-        run_sweep(sweep, out / "runs" / arm, command=command, **run)
+        run_sweep(sweep, out / "runs" / arm, command=command, check=False, **run)
         rows[arm] = read_rows(out / "runs" / arm, spec.patterns)
     scores = score_draws(spec, rows, spec.draws)
     accepted = np.flatnonzero(scores["accepted"].to_numpy())
@@ -384,7 +404,7 @@ def _calibrate_locked(
     check = {}
     for arm, scenario in arms.items():
         sweep = arm_sweep(spec, arm, scenario, values.iloc[accepted], spec.seed + 1, "check")
-        run_sweep(sweep, out / "check" / arm, command=command, **run)
+        run_sweep(sweep, out / "check" / arm, command=command, check=False, **run)
         check[arm] = read_rows(out / "check" / arm, spec.patterns)
     return write_outputs(spec, out, values, scores, rows, check, time.perf_counter() - started, command, run)
 

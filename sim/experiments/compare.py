@@ -21,8 +21,9 @@ import pandas as pd
 from sim.model.outcomes import OUTCOMES
 from sim.scenario import Scenario, load_scenario, parse_override
 
+from .budget import check_run, clock_steps
 from .files import atomic_folder, output_dir
-from .run import simulate, versions
+from .run import DEFAULT_CHUNK, simulate, versions
 from .stats import empty_bound, independent_variance_ratio, paired_difference, percent
 
 __all__ = ["Comparison", "compare", "cmd_compare"]
@@ -73,9 +74,11 @@ class Comparison:
 
 
 def compare(a: Scenario, b: Scenario, replicates: int, seed: int = 0) -> Comparison:
-    """Run A and B on the same seed and replicate ids."""
-    ra = simulate(a, seed=seed, replicates=replicates, keep_timelines=0)
-    rb = simulate(b, seed=seed, replicates=replicates, keep_timelines=0)
+    """Run A and B on the same seed and replicate ids (both runs' rows are held: checked together first)."""
+    longer = max(a, b, key=lambda s: clock_steps(s.data))
+    check_run(longer.data, replicates, 0, DEFAULT_CHUNK, runs=2, what="the comparison")
+    ra = simulate(a, seed=seed, replicates=replicates, keep_timelines=0, check=False)
+    rb = simulate(b, seed=seed, replicates=replicates, keep_timelines=0, check=False)
     pairs = pd.DataFrame(
         {
             "replicate": ra.outcomes["replicate"].to_numpy(),

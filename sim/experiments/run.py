@@ -18,6 +18,8 @@ from tqdm.auto import tqdm
 from sim.model.model import CeasefireModel
 from sim.scenario import Scenario
 
+from .budget import check_run
+
 DEFAULT_CHUNK = 20_000
 
 
@@ -56,19 +58,27 @@ def simulate(
     chunk_size: int = DEFAULT_CHUNK,
     progress: bool | None = None,
     first_replicate: int = 0,
+    check: bool = True,
 ) -> RunResult:
     """Run replicates ``first_replicate .. first_replicate + replicates - 1`` to the horizon.
 
-    ``progress=None`` shows a bar only when the work is long enough to want one.
+    ``progress=None`` shows a bar only when the work is long enough to want one. Unless
+    ``check`` is false (the caller checked), a run that cannot fit in memory is refused and
+    a long one warned about before it starts (:mod:`.budget`). Each chunk's ids are made
+    only when it runs, so the ids of a huge run are never all in memory at once.
     """
+    if check:
+        check_run(scenario.data, replicates, keep_timelines, chunk_size)
     started = time.perf_counter()
-    ids = np.arange(first_replicate, first_replicate + replicates, dtype=np.int64)
-    chunks = [ids[i : i + chunk_size] for i in range(0, len(ids), chunk_size)]
+    chunks = (
+        np.arange(start, min(start + chunk_size, first_replicate + replicates), dtype=np.int64)
+        for start in range(first_replicate, first_replicate + replicates, chunk_size)
+    )
     # At least this many steps (scheduled times may cut more): enough to decide on a bar.
     ticks = scenario.data["clock"]["horizon_days"] * 24 // scenario.data["clock"]["tick_hours"]
     show = progress if progress is not None else replicates * ticks >= 2_000_000
     outcomes, parameters, timeline, events, steps = [], [], pd.DataFrame(), pd.DataFrame(), 0
-    with tqdm(total=len(ids), unit="rep", desc=scenario.name, disable=not show, leave=False) as bar:
+    with tqdm(total=replicates, unit="rep", desc=scenario.name, disable=not show, leave=False) as bar:
         for i, chunk in enumerate(chunks):
             model = CeasefireModel(
                 scenario, seed=seed, replicates=chunk, keep_timelines=keep_timelines if i == 0 else 0

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import hashlib
 import json
 import os
 import resource
@@ -41,6 +42,7 @@ from sim.model.outcomes import OUTCOMES, wilson_interval
 from sim.scenario import thaw, validated_scenario
 from sim.scenario.schema import scenario_fields
 
+from .budget import check_sweep, clock_steps
 from .files import check_writable, folder_lock, is_empty, refuse_if_locked, write_atomic
 from .processes import available_cores, capped_workers, watch_parent
 from .run import versions
@@ -490,16 +492,129 @@ def read_plan(out: Path) -> dict:
     return json.loads((out / PLAN).read_text())
 
 
-def finished_chunks(out: Path) -> set[str]:
-    """Names of chunk files already written; stale temporaries of a killed run are removed."""
+def finished_chunks(out: Path, chunks: Iterable[Chunk] = (), stride: int = 0) -> set[str]:
+    """Names of the planned chunks whose files are whole and are what their names say.
+
+    A resumed sweep must not trust the disk: a chunk may be truncated or empty (a crash
+    before the data reached it), or hold another chunk's rows (copied by hand). Each chunk
+    of ``chunks`` found on disk is checked against the record written beside it
+    (:func:`verify_chunk`); a bad one is removed, with one line on stderr, and so runs
+    again. Stale temporaries of a killed run are removed too.
+    """
     folder = out / CHUNKS
     for tmp in folder.glob(".*.tmp"):
         tmp.unlink(missing_ok=True)
-    return {p.name for p in folder.glob("*.parquet")}
+    good = set()
+    for chunk in chunks:
+        path = folder / chunk.name
+        record = _record_path(path)
+        if not path.exists() and not record.exists():
+            continue
+        problem = verify_chunk(path, chunk, stride)
+        if problem is None:
+            good.add(chunk.name)
+            continue
+        path.unlink(missing_ok=True)
+        record.unlink(missing_ok=True)
+        print(f"ceasefire: warning: {path}: {problem}; removed, it runs again", file=sys.stderr)
+    return good
+
+
+def _record_path(path: Path) -> Path:
+    """The small JSON written beside a chunk file: its sha256, row count, points and replicates."""
+    return path.with_name(path.name + ".json")
+
+
+def expected_ids(chunk: Chunk, stride: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``point`` and ``replicate`` columns a chunk must hold, row by row."""
+    per_point = np.arange(chunk.start, chunk.stop, dtype=np.int64)
+    points = np.arange(chunk.point, chunk.point + chunk.points, dtype=np.int64)
+    ids = (points[:, None] * stride + per_point[None, :]).ravel()
+    return np.repeat(points, len(per_point)), ids
+
+
+def verify_chunk(path: Path, chunk: Chunk, stride: int) -> str | None:
+    """Why the chunk file at ``path`` cannot be used (None if it can).
+
+    The sha256 of the bytes must be the one recorded when the chunk was written (so a
+    truncated, empty, overwritten or random file is caught), and the rows must be the
+    chunk's: its points and replicate range, in order, one row each.
+    """
+    record_path = _record_path(path)
+    if not path.is_file():
+        return "a record without its chunk file"
+    try:
+        record = json.loads(record_path.read_text())
+    except (OSError, ValueError):
+        return "no readable checksum record beside it (written by a run killed mid-write, or not by this sweep)"
+    data = path.read_bytes()
+    if not isinstance(record, dict) or record.get("sha256") != hashlib.sha256(data).hexdigest():
+        return "its sha256 is not the one recorded when it was written (truncated, emptied or overwritten)"
+    try:
+        table = pq.read_table(pa.BufferReader(data), columns=["point", "replicate"])
+    except (pa.ArrowException, OSError, KeyError, ValueError) as exc:
+        return f"not a readable chunk ({exc.__class__.__name__})"
+    points, ids = expected_ids(chunk, stride)
+    if table.num_rows != len(ids):
+        return f"{table.num_rows:,} rows where its name says {len(ids):,}"
+    if not np.array_equal(table.column("point").to_numpy(), points):
+        return "rows of other design points than its name says"
+    if not np.array_equal(table.column("replicate").to_numpy(), ids):
+        return "another replicate range than its name says"
+    return None
 
 
 def write_chunk(out: Path, chunk: Chunk, rows: pd.DataFrame) -> None:
-    write_atomic(out / CHUNKS / chunk.name, lambda tmp: rows.to_parquet(tmp, index=False))
+    """Write a chunk durably, then its checksum record; a resume trusts only the pair.
+
+    The file is fsynced before the rename and the folder after it, so a power cut cannot
+    leave a renamed but empty chunk; the record comes second, so a chunk without one is
+    treated as unfinished.
+    """
+    sink = pa.BufferOutputStream()
+    rows.to_parquet(sink, index=False)
+    data = sink.getvalue().to_pybytes()
+    path = out / CHUNKS / chunk.name
+    _write_durably(path, data)
+    record = {
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "rows": len(rows),
+        "point": chunk.point,
+        "points": chunk.points,
+        "start": chunk.start,
+        "stop": chunk.stop,
+    }
+    _write_durably(_record_path(path), json.dumps(record).encode())
+
+
+def _write_durably(path: Path, data: bytes) -> None:
+    """Temporary file, fsync, rename, fsync of the folder: the file is whole on disk or absent."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def check_budget(spec: SweepSpec, chunk_size: int, packing: int, workers: int, held: int = 0) -> None:
+    """Refuse a sweep that cannot fit in memory before its folder is made; warn before a long one.
+
+    The largest scenario of the design counts (a swept horizon or tick changes the steps).
+    """
+    steps = [clock_steps(spec.scenario.data)]
+    if any(name.startswith("clock.") for name in (*spec.parameters, *spec.fixed)):
+        steps += [clock_steps(spec.point_scenario(p).data) for p in range(len(spec.points))]
+    check_sweep(spec.path, len(spec.points), spec.replicates, max(steps), chunk_size, packing, workers, held)
 
 
 # --- running ---------------------------------------------------------------------------------------
@@ -527,11 +642,15 @@ def run_sweep(
     chunk_size: int | None = None,
     progress: bool = True,
     command: str = "",
+    check: bool = True,
 ) -> SweepOutput:
     """Run (or finish) ``spec`` into ``out``; see the module docstring for the files.
 
     Refusals (the folder, a --scheduler) come before anything is written. The folder is
     then locked, so a second run into it is refused instead of replacing its files.
+
+    Unless ``check`` is false (the caller checked), a sweep that cannot fit in memory is
+    refused before anything is written, and a long one warned about (:func:`check_budget`).
     """
     started = time.perf_counter()
     refuse_if_locked(out)
@@ -539,6 +658,11 @@ def run_sweep(
     if state == "finished":
         return SweepOutput(out, 0, 0, 0, 0.0, already_finished=True)
     workers = capped_workers(workers)
+    if check:
+        plan = read_plan(out) if state == "partial" else {}
+        size = plan.get("chunk_size") or chunk_size or spec.chunk_size
+        packing = plan.get("points_per_chunk") or points_per_chunk(spec, size, workers)
+        check_budget(spec, size, packing, workers)
     if backend == "dask":
         DaskBackend.check(scheduler)
     with folder_lock(out):
@@ -571,7 +695,7 @@ def _run_locked(
         else:  # a resumed sweep keeps its first run's chunks, whatever runs it now
             packing = plan.get("points_per_chunk", 1)
         chunks = plan_chunks(len(spec.points), spec.replicates, chunk_size, packing)
-        done = finished_chunks(out)
+        done = finished_chunks(out, chunks, spec.replicates if spec.independent_points else 0)
         todo = [c for c in chunks if c.name not in done]
         tasks = make_tasks(spec, todo)
         if dask is not None:
