@@ -190,7 +190,7 @@ class Interrupted(Exception):
 def test_calibrate_resume_reruns_a_damaged_chunk_and_keeps_the_same_ensemble(tmp_path, monkeypatch, capsys):
     from sim.experiments import sweep_run
 
-    spec = calibration_spec(PATTERNS, draws=24, replicates=6, chunk_size=24)
+    spec = calibration_spec(PATTERNS, draws=12, replicates=3, chunk_size=9)
     real, calls = sweep_run.run_chunk, []
 
     def fail_fourth(task):
