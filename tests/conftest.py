@@ -105,6 +105,24 @@ def start_cli(*args: str, cwd: Path) -> subprocess.Popen:
     )
 
 
+#: A 2 x 2 grid over 8 days: the small sweep that sweep and process tests run, kill and resume.
+SMALL_GRID = """
+[sweep]
+name = "small-grid"
+scenario = "baseline"
+replicates = {replicates}
+seed = 7
+design = "grid"
+
+[fixed]
+"clock.horizon_days" = 8
+
+[parameters]
+"actors.united_states.deadline_days" = [2, 20]
+"actors.ukraine.perception.false_alarms_per_day" = [0.0, 2.0]
+"""
+
+
 #: The columns of outcomes.csv that the issue and the README document.
 OUTCOME_COLUMNS = [
     "replicate",

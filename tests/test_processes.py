@@ -9,27 +9,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import SMALL_GRID
 
 from sim.cli import main
 from sim.experiments.processes import available_cores, capped_workers
 from sim.experiments.sweep import load_sweep
 from sim.experiments.sweep_run import run_sweep
-
-SMALL_GRID = """
-[sweep]
-name = "small-grid"
-scenario = "baseline"
-replicates = {replicates}
-seed = 7
-design = "grid"
-
-[fixed]
-"clock.horizon_days" = 8
-
-[parameters]
-"actors.united_states.deadline_days" = [2, 20]
-"actors.ukraine.perception.false_alarms_per_day" = [0.0, 2.0]
-"""
 
 
 def grid(folder: Path, replicates: int) -> Path:

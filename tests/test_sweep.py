@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import SMALL_GRID
 
 from sim.cli import main
 from sim.experiments import sweep_run
@@ -22,21 +23,6 @@ from sim.model.model import CeasefireModel
 from sim.model.outcomes import OUTCOMES
 
 # Short runs: 8 days of the baseline (32 ticks) keep every event inside the calendar.
-SMALL_GRID = """
-[sweep]
-name = "small-grid"
-scenario = "baseline"
-replicates = {replicates}
-seed = 7
-design = "grid"
-
-[fixed]
-"clock.horizon_days" = 8
-
-[parameters]
-"actors.united_states.deadline_days" = [2, 20]
-"actors.ukraine.perception.false_alarms_per_day" = [0.0, 2.0]
-"""
 
 
 def write_sweep(folder: Path, text: str, name: str = "sweep.toml") -> Path:

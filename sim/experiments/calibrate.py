@@ -25,9 +25,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import shlex
 import shutil
-import sys
 import time
 import warnings
 from collections.abc import Mapping
@@ -52,7 +50,7 @@ from .patterns import Pattern, PatternSet, collapse_hazards, load_patterns, patt
 from .processes import available_cores, capped_workers
 from .run import versions
 from .sweep import SweepSpec
-from .sweep_run import DaskBackend, run_sweep
+from .sweep_run import DaskBackend, check_backend_options, command_line, run_sweep
 
 __all__ = ["CalibrationSpec", "calibration_spec", "run_calibration", "prior_paths", "cmd_calibrate"]
 
@@ -652,8 +650,7 @@ def _show(kind: str, value: float) -> str:
 
 def cmd_calibrate(args) -> int:
     """``ceasefire calibrate PATTERNS``."""
-    if args.scheduler and args.backend != "dask":
-        raise ScenarioError("--scheduler", args.scheduler, "a scheduler address with --backend local", "--backend dask")
+    check_backend_options(args)
     spec = calibration_spec(
         args.patterns,
         scenario=args.scenario,
@@ -662,7 +659,7 @@ def cmd_calibrate(args) -> int:
         seed=args.seed,
     )
     out = args.out or Path("results") / f"calibrate-{spec.patterns.name}"
-    command = "ceasefire " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    command = command_line()
     result = run_calibration(
         spec,
         out,

@@ -910,17 +910,27 @@ def manifest(
 # --- the command ---------------------------------------------------------------------------------------
 
 
-def cmd_sweep(args) -> int:
-    """``ceasefire sweep FILE``: run a sweep file, or finish it with ``--resume``."""
-    import shlex
-
-    from .sweep import load_sweep
-
+def check_backend_options(args) -> None:
+    """``--scheduler`` only with ``--backend dask`` (sweep and calibrate share these options)."""
     if args.scheduler and args.backend != "dask":
         raise ScenarioError("--scheduler", args.scheduler, "a scheduler address with --backend local", "--backend dask")
+
+
+def command_line() -> str:
+    """The command as typed, for manifests (so a run can be repeated)."""
+    import shlex
+
+    return "ceasefire " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+
+
+def cmd_sweep(args) -> int:
+    """``ceasefire sweep FILE``: run a sweep file, or finish it with ``--resume``."""
+    from .sweep import load_sweep
+
+    check_backend_options(args)
     spec = load_sweep(args.file, ensemble=args.ensemble)
     out = args.out or Path("results") / spec.name
-    command = "ceasefire " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    command = command_line()
     result = run_sweep(
         spec,
         out,
