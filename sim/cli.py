@@ -6,6 +6,7 @@ User errors end in one message on stderr and exit status 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import shlex
 import signal
@@ -37,38 +38,45 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help()
         return EXIT_USAGE
-    previous = _interrupt_on_sigterm()
+    previous = _interrupt_on_signals()
     try:
         return args.handler(args) or 0
     except ScenarioError as error:
         print(f"ceasefire: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print("ceasefire: interrupted", file=sys.stderr)
+        with contextlib.suppress(OSError):  # after SIGHUP the terminal may be gone
+            print("ceasefire: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:  # output piped into a reader that closed early, e.g. `| head`
         sys.stderr.close()
         return 0
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
-def _interrupt_on_sigterm():
-    """Make SIGTERM (``kill``, a batch system's time limit) stop a command as Ctrl-C does.
+#: Signals that stop a command as Ctrl-C does: ``kill`` or a batch system's time limit
+#: (SIGTERM), a closed terminal or a dropped SSH session (SIGHUP).
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
-    Python's default for SIGTERM ends the process at once, with no ``finally``: worker
-    pools would not be stopped and no message printed. As a KeyboardInterrupt, the command
-    stops its workers, keeps every finished chunk for ``--resume`` and exits 130. Returns
-    the previous handler (None when not in the main thread, where none can be set).
+
+def _interrupt_on_signals() -> dict:
+    """Make the ``STOP_SIGNALS`` stop a command as Ctrl-C does.
+
+    Python's default for them ends the process at once, with no ``finally``: worker pools
+    would not be stopped, temporary folders not removed and no message printed. As a
+    KeyboardInterrupt, the command stops its workers, keeps every finished chunk for
+    ``--resume`` and exits 130. Returns the previous handlers (none when not in the main
+    thread, where none can be set).
     """
     if threading.current_thread() is not threading.main_thread():
-        return None
+        return {}
 
     def interrupt(signum, frame):
         raise KeyboardInterrupt
 
-    return signal.signal(signal.SIGTERM, interrupt)
+    return {signum: signal.signal(signum, interrupt) for signum in STOP_SIGNALS}
 
 
 class _Parser(argparse.ArgumentParser):
