@@ -67,7 +67,7 @@ def figure_search(spec: OptimiseSpec, trials: pd.DataFrame, confirmation: Confir
         f"(95% Wilson intervals in grey)",
         fontsize=10,
     )
-    ax.legend(fontsize=7, frameon=False, loc="best")
+    ax.legend(fontsize=7, frameon=False, loc="center right")
     fig.tight_layout()
     return fig
 

@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.scenario.schema import scenario_fields
+
 from .compare import _pp as signed_pp
 from .files import atomic_folder, output_dir
 from .lever_search import Confirmation, check_budget, confirm, evaluate, require_optuna, search
@@ -48,13 +50,18 @@ class LeverSearch:
         runner = self.confirmation.runner_up
         return None if runner is None else not runner["difference_low"] <= 0 <= runner["difference_high"]
 
-    def at_edge(self) -> list[str]:
-        """Range levers whose best value lies at an end of the range: a better one may lie beyond it."""
+    def at_edge(self) -> dict[str, bool]:
+        """Range levers whose best value lies at an end of the range, each with whether the
+        scenario allows values beyond that end (where a better setting may lie)."""
         best = self.confirmation.best
-        edges = []
+        fields = scenario_fields()
+        edges = {}
         for path, (low, high) in self.spec.ranges.items():
-            if min(best[path] - low, high - best[path]) <= EDGE * (high - low):
-                edges.append(path)
+            near_low = best[path] - low <= EDGE * (high - low)
+            near_high = high - best[path] <= EDGE * (high - low)
+            if near_low or near_high:
+                bound = fields[path].low if near_low else fields[path].high
+                edges[path] = bound is None or (low if near_low else high) != bound
         return edges
 
 
@@ -106,7 +113,9 @@ def answer(result: LeverSearch, command: str) -> dict:
         },
         "confirmed_candidates_not_distinguishable_from_best": c.tied_with_best,
         "baseline": {"levers": {p: _plain(spec.scenario.get(p)) for p in spec.levers}, **_floats(c.baseline)},
-        "levers_at_the_edge_of_their_range": result.at_edge(),
+        "levers_at_the_edge_of_their_range": [
+            {"lever": path, "range_could_be_wider": wider} for path, wider in result.at_edge().items()
+        ],
         "search": {
             "trials": spec.trials,
             "replicates": spec.replicates,
@@ -178,19 +187,21 @@ def summary(result: LeverSearch) -> str:
         f"{int(best['trial'])}: {share_text(int(best['count']), n)}",
     ]
     lines += _lever_table(spec, best, runner)
+    searched = int(round(best["search_share"] * spec.replicates))
     lines.append(
-        f"In the search it scored {share_text(int(round(best['search_share'] * spec.replicates)), spec.replicates)}; "
-        "the fresh replicates decide, as the search's best is flattered by being picked."
+        f"In the search it scored {share_text(searched, spec.replicates)}; the fresh replicates decide, "
+        "since the best of many noisy scores is flattered by being picked."
     )
     if runner is None:
         lines.append("No runner-up: the search tried only one distinct setting.")
     else:
         lines.append(f"Runner-up (trial {int(runner['trial'])}): {share_text(int(runner['count']), n)}")
-        verdict = (
-            "the best is ahead"
-            if result.distinguishable
-            else "not distinguishable: on these replicates the runner-up may be as good"
-        )
+        if result.distinguishable:
+            verdict = "the best is ahead"
+        elif runner["difference_low"] == runner["difference_high"] == 0:
+            verdict = "not distinguishable: the two had the same outcome on every replicate"
+        else:
+            verdict = "not distinguishable: on these replicates the runner-up may be as good"
         lines.append(
             f"Best - runner-up: {signed_pp(runner['difference'])} pp "
             f"[{signed_pp(runner['difference_low'])}, {signed_pp(runner['difference_high'])}] "
@@ -207,11 +218,11 @@ def summary(result: LeverSearch) -> str:
         f"The scenario as it stands: {share_text(b['count'], b['n'])}; best - scenario: {signed_pp(d['difference'])} pp "
         f"[{signed_pp(d['low'])}, {signed_pp(d['high'])}]."
     )
-    for path in result.at_edge():
+    for path, wider in result.at_edge().items():
         low, high = spec.ranges[path]
+        beyond = "a better setting may lie beyond it" if wider else "as far as the scenario allows"
         lines.append(
-            f"{lever_label(path)} = {_show(best[path])} is at the edge of its range ({low:g} to {high:g}): "
-            "a better setting may lie beyond it."
+            f"{lever_label(path)} = {_show(best[path])} is at the edge of its range ({low:g} to {high:g}): {beyond}."
         )
     return "\n".join(lines)
 
