@@ -87,7 +87,7 @@ class OptimiseSpec:
 
     @property
     def levers(self) -> list[str]:
-        """Every lever's key path, in the file's order."""
+        """Every lever's key path: the ranges, then the lists, each in the file's order."""
         return list(self.ranges) + list(self.choices)
 
     @property
