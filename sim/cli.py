@@ -213,6 +213,19 @@ def _add_batch_commands(sub: argparse._SubParsersAction) -> None:
     _add_ensemble_option(p, "both A and B")
     p.set_defaults(handler=_lazy("experiments.compare", "cmd_compare"))
 
+    p = sub.add_parser(
+        "optimise", help="search the levers a file names for the setting that makes an outcome most (least) likely"
+    )
+    p.add_argument("file", type=Path, metavar="FILE", help="an optimise file, e.g. scenarios/optimise/holding.toml")
+    p.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: results/<name>)")
+    p.add_argument("--trials", type=_positive_int, metavar="N", help="candidates to try (default: the file's)")
+    p.add_argument(
+        "--replicates", "-r", type=_positive_int, metavar="R", help="replicates per candidate (default: the file's)"
+    )
+    p.add_argument("--seed", type=_seed, help="seed of the runs and the sampler (default: the file's)")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(handler=_lazy("experiments.optimise_run", "cmd_optimise"))
+
 
 def _add_ensemble_option(p: argparse.ArgumentParser, what: str) -> None:
     """``--ensemble FILE``: calibrated parameter sets in place of the prior draws of ``what``."""

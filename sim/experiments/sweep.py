@@ -215,27 +215,37 @@ def _unknown_key(src: str, path: str, key: str, allowed: Mapping | tuple) -> Sce
     return ScenarioError(src, path, f"unknown key {key!r}{hint}", f"keys here are {', '.join(allowed)}")
 
 
-def _string(table: Mapping, key: str, src: str, default: str | None) -> str:
+def _string(
+    table: Mapping, key: str, src: str, default: str | None, head: str = "sweep", keys: Mapping = SWEEP_KEYS
+) -> str:
+    """``head.key`` of the file as text; ``keys`` says what each key allows (other files reuse this)."""
     if key not in table:
         if default is None:
-            raise ScenarioError(src, f"sweep.{key}", "nothing (a required field is missing)", SWEEP_KEYS[key])
+            raise ScenarioError(src, f"{head}.{key}", "nothing (a required field is missing)", keys[key])
         return default
     value = table[key]
     if not isinstance(value, str):
-        raise ScenarioError(src, f"sweep.{key}", _show(value), SWEEP_KEYS[key])
+        raise ScenarioError(src, f"{head}.{key}", _show(value), keys[key])
     return value
 
 
 def _integer(
-    table: Mapping, key: str, src: str, low: int, default: int | None = None, high: int | None = None
+    table: Mapping,
+    key: str,
+    src: str,
+    low: int,
+    default: int | None = None,
+    high: int | None = None,
+    head: str = "sweep",
+    keys: Mapping = SWEEP_KEYS,
 ) -> int:
     if key not in table:
         if default is None:
-            raise ScenarioError(src, f"sweep.{key}", "nothing (a required field is missing)", SWEEP_KEYS[key])
+            raise ScenarioError(src, f"{head}.{key}", "nothing (a required field is missing)", keys[key])
         return default
     value = table[key]
     if isinstance(value, bool) or not isinstance(value, int) or value < low or (high is not None and value > high):
-        raise ScenarioError(src, f"sweep.{key}", _show(value), SWEEP_KEYS[key])
+        raise ScenarioError(src, f"{head}.{key}", _show(value), keys[key])
     return value
 
 
@@ -282,12 +292,12 @@ def _apply(base: Scenario, overrides: Mapping[str, Any], src: str, where: str) -
         raise ScenarioError(src, f"{where}.{error.path}" if error.path else where, error.found, error.allowed) from None
 
 
-def _check_disjoint(fixed: Mapping[str, Any], swept: Mapping[str, Any], src: str) -> None:
-    """Refuse a key path both fixed and swept: one of the two values would be silently dropped."""
+def _check_disjoint(fixed: Mapping[str, Any], swept: Mapping[str, Any], src: str, table: str = "parameters") -> None:
+    """Refuse a key path both fixed and swept (in ``[table]``): one of the two values would be silently dropped."""
     both = [key for key in swept if key in fixed]
     if both:
         raise ScenarioError(
-            src, f"fixed.{both[0]}", "a key path also in [parameters]", "each key path in [fixed] or [parameters], not both"
+            src, f"fixed.{both[0]}", f"a key path also in [{table}]", f"each key path in [fixed] or [{table}], not both"
         )
 
 
