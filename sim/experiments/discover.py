@@ -272,7 +272,7 @@ def discover(
     x, ranked = encode(design)
     overall = float(y.mean())
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FutureWarning)  # pandas dtype notes from inside PRIM
+        warnings.simplefilter("ignore")  # pandas deprecation notes from inside the EMA Workbench
         # PRIM's own threshold: a case of interest is y >= it (y = 1), and a box is kept when
         # its density reaches it; the overall share keeps any box that improves on it.
         algorithm = prim.Prim(x, y, threshold=overall, peel_alpha=peel_alpha, mass_min=mass_min)
@@ -349,14 +349,16 @@ def feature_scores(design: Design, name: str, feature_scoring) -> pd.DataFrame:
     runs = design.runs.assign(_y=(design.runs["outcome"] == name).astype(float))
     points = runs.groupby("point", sort=True).agg({**{p: "first" for p in design.parameters}, "_y": "mean"})
     x = points[design.parameters].reset_index(drop=True)
-    scores, _ = feature_scoring.get_ex_feature_scores(
-        x,
-        points["_y"].to_numpy(),
-        mode=feature_scoring.RuleInductionType.REGRESSION,
-        nr_trees=TREES,
-        max_features=max(1, round(len(design.parameters) / 3)),
-        random_state=design.seed % 2**32,
-    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pandas deprecation notes from inside the EMA Workbench
+        scores, _ = feature_scoring.get_ex_feature_scores(
+            x,
+            points["_y"].to_numpy(),
+            mode=feature_scoring.RuleInductionType.REGRESSION,
+            nr_trees=TREES,
+            max_features=max(1, round(len(design.parameters) / 3)),  # EMA's d/3, at least 1
+            random_state=design.seed % 2**32,
+        )
     table = pd.DataFrame({"parameter": scores.index.astype(str), "score": scores.iloc[:, 0].to_numpy(dtype=float)})
     table["label"] = table["parameter"].map(label)
     table["rank"] = np.arange(1, len(table) + 1)
@@ -558,10 +560,10 @@ def cmd_discover(args: argparse.Namespace) -> int:
     """``ceasefire discover DIR --outcome CLASS``."""
     from .sweep_run import command_line
 
-    import_ema()
     check_settings(args.threshold, args.peel_alpha, args.mass_min)
     design = load_design(args.dir)
     name, _ = class_indicator(design, args.outcome)
+    import_ema()
     if args.out is None:
         out, replace = args.dir / "discover" / name, True
         check_writable(out, beside=True)
