@@ -263,3 +263,34 @@ def test_without_the_explore_extra_one_message_says_what_to_install(small_sweep,
     monkeypatch.setitem(sys.modules, "ema_workbench", None)  # import fails, as when it is not installed
     err = refused(["discover", str(small_sweep), "--outcome", CLASS], capsys)
     assert "pip install 'ceasefire-sim[explore]'" in err
+
+
+# --- calibrations: discovery over the prior runs ----------------------------------------------------
+
+
+def planted_calibration(folder: Path, finished: bool = True) -> Path:
+    """A calibration folder whose prior runs (runs/scenario/) hold the continuous planted box."""
+    runs = continuous_runs(n=1500)
+    arm = planted_sweep(folder / "runs" / "scenario", runs, design="prior")
+    meta = json.loads((arm / "manifest.json").read_text())
+    meta["sweep"]["parameters"] = {A: "uniform(3, 30)", B: "uniform(0, 0.8)", INERT: "uniform(0, 1)"}
+    (arm / "manifest.json").write_text(json.dumps(meta))
+    (folder / "calibration.json").write_text("{}")
+    if finished:
+        (folder / "manifest.json").write_text("{}")
+    return folder
+
+
+@pytest.mark.slow
+def test_discover_on_a_calibration_ranges_over_its_prior_runs(tmp_path, capsys):
+    folder = planted_calibration(tmp_path / "cal")
+    assert main(["discover", str(folder), "--outcome", CLASS, "--threshold", "0.95"]) == 0
+    boxes = pd.read_csv(folder / "discover" / CLASS / "boxes.csv").set_index("parameter")
+    assert boxes.loc[[A, B], "restricted"].all() and not boxes.loc[INERT, "restricted"]
+    assert boxes.loc[A, "baseline"] == "uniform(3, 30)"  # the prior the sets were drawn from
+    assert "runs/scenario" in capsys.readouterr().out
+
+
+def test_an_unfinished_calibration_is_refused(tmp_path, capsys):
+    folder = planted_calibration(tmp_path / "cal", finished=False)
+    assert "unfinished calibration" in refused(["discover", str(folder), "--outcome", CLASS], capsys)

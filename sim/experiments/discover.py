@@ -57,6 +57,8 @@ PEEL_ALPHA = 0.05
 MASS_MIN = 0.05
 #: Trees in the feature-scoring forest (more than EMA's 100: scores settle, and points are few).
 TREES = 250
+#: Feature scores named in the printed summary (all are in feature_scores.csv and the figure).
+TOP_SCORES = 5
 EXPLORE = "pip install 'ceasefire-sim[explore]'"
 SWEEP_ALLOWED = "a folder written by `ceasefire sweep` or `ceasefire calibrate` that ran to the end"
 FILES = ("boxes.csv", "peeling.csv", "feature_scores.csv", "box.png", "tradeoff.png", "feature_scores.png")
@@ -171,8 +173,8 @@ def _baseline(meta: dict, path: str) -> str:
         node = node[key]
     if isinstance(node, dict) and len(node) == 1:  # a prior, e.g. {"uniform": [0.1, 0.5]}
         ((kind, args),) = node.items()
-        return f"{kind}({', '.join(_fmt(a) for a in args)}) per replicate" if isinstance(args, list) else str(node)
-    return _fmt(node)
+        return f"{kind}({', '.join(fmt(a) for a in args)}) per replicate" if isinstance(args, list) else str(node)
+    return fmt(node)
 
 
 def class_indicator(design: Design, outcome: str) -> tuple[str, np.ndarray]:
@@ -388,12 +390,13 @@ def condition(d: Discovery, i: int, p: str) -> str:
     if len(lims) == 1:
         return f"{label(p)} in {{{', '.join(map(str, lims[0]))}}}"
     (low, high), (lowest, highest) = lims, whole
+    show = fmt if d.design.grid else significant  # a grid's limits are swept values, shown whole
     if low > lowest and high < highest:
-        return f"{_fmt(low)} <= {label(p)} <= {_fmt(high)}"
+        return f"{show(low)} <= {label(p)} <= {show(high)}"
     if high < highest:
-        return f"{label(p)} <= {_fmt(high)}"
+        return f"{label(p)} <= {show(high)}"
     if low > lowest:
-        return f"{label(p)} >= {_fmt(low)}"
+        return f"{label(p)} >= {show(low)}"
     return f"{label(p)}: any"
 
 
@@ -445,23 +448,35 @@ def peeling_table(d: Discovery) -> pd.DataFrame:
     return t
 
 
-def summary(d: Discovery) -> str:
-    """What a student reads: the box in words, its density, coverage and mass, and the feature ranking."""
+def box_sentence(d: Discovery, bullets: bool = False) -> str:
+    """The chosen box in the words of the analyst's question: density, conditions, coverage, mass."""
     happens, runs = CLASS_WORDS[d.outcome]
     box = d.box
-    n = len(d.design.runs)
+    inside = [condition(d, d.chosen, p) for p in restricted(d, d.chosen)]
+    listed = bullets and len(inside) > 2  # one condition a line, when there are many
+    where = "".join(f"\n  - {c}" for c in inside) if listed else " " + " and ".join(inside)
+    return (
+        f"{happens[0].upper()}{happens[1:]} in {box['density']:.0%} of runs inside:{where};\n"
+        f"this box holds {box['coverage']:.0%} of all {runs} (coverage) and {box['mass']:.0%} of runs (mass)."
+    )
+
+
+def summary(d: Discovery) -> str:
+    """What a student reads: the box in words, how it was chosen, and the feature ranking."""
+    box, n = d.box, len(d.design.runs)
     lines = [
         f"Scenario discovery on {d.design.source}: {n:,} runs ({d.design.runs['point'].nunique():,} points) "
         f"over {len(d.design.parameters)} swept parameters; outcome {d.outcome} in {d.overall:.1%} of all runs.",
         "",
-        f"{happens[0].upper()}{happens[1:]} in {box['density']:.0%} of runs inside: {conditions(d, d.chosen)};",
-        f"this box holds {box['coverage']:.0%} of all {runs} (coverage) and {box['mass']:.0%} of runs (mass).",
+        box_sentence(d, bullets=True),
         f"(Box {int(box['id'])} of {len(d.peeling)} on PRIM's peeling trajectory: {d.threshold_rule}.)",
     ]
     if d.design.constant:
         lines.append(f"Swept with one value only, left out: {', '.join(map(label, d.design.constant))}.")
-    ranking = ", ".join(f"{r.label} {r.score:.2f}" for r in d.scores.itertuples())
-    lines.append(f"Feature scores (extra trees, share of {d.outcome} per point): {ranking}.")
+    top = d.scores.head(TOP_SCORES)
+    more = f", ... ({len(d.scores)} in feature_scores.csv)" if len(d.scores) > TOP_SCORES else ""
+    ranking = ", ".join(f"{r.label} {r.score:.2f}" for r in top.itertuples())
+    lines.append(f"Feature scores (extra trees, share of {d.outcome} per point): {ranking}{more}.")
     return "\n".join(lines)
 
 
@@ -505,6 +520,7 @@ def _record(d: Discovery, command: str) -> dict:
         "box": {
             "id": int(box["id"]),
             "conditions": conditions(d, d.chosen),
+            "sentence": box_sentence(d).replace("\n", " "),
             **{k: float(box[k]) for k in ("coverage", "density", "mass")},
         },
         "summary": summary(d),
@@ -532,7 +548,7 @@ def report_entries(folder: Path) -> list[tuple[str, str, str]]:
             (
                 f"{where}/box.png",
                 f"Scenario discovery: {outcome.replace('_', ' ')}",
-                f"{' '.join(str(record.get('summary', '')).splitlines()[2:4])} The bars show each swept parameter's "
+                f"{box.get('sentence', '')} The bars show each swept parameter's "
                 f"range, the box's part of it coloured. PRIM (EMA Workbench), one case per run; box chosen as "
                 f"{s.get('rule', '')}. Table: {where}/boxes.csv.",
             ),
@@ -577,9 +593,11 @@ def cmd_discover(args: argparse.Namespace) -> int:
     return 0
 
 
-def _fmt(value) -> str:
-    return (
-        f"{value:g}"
-        if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
-        else str(value)
-    )
+def fmt(value) -> str:
+    number = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+    return f"{value:g}" if number else str(value)
+
+
+def significant(value: float) -> str:
+    """A limit PRIM placed between sampled values, to three significant digits (52.7606 -> 52.8)."""
+    return f"{float(f'{value:.3g}'):g}"

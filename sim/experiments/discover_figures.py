@@ -13,10 +13,12 @@ import numpy as np
 from matplotlib.lines import Line2D
 from matplotlib.ticker import PercentFormatter
 
-from .discover import CLASS_WORDS, Discovery, condition, full_range, label, restricted
+from .discover import CLASS_WORDS, Discovery, condition, fmt, full_range, label, restricted, significant
 from .figures import OUTCOME_COLOURS, plt
 
 BOX_COLOUR = "#2166ac"
+#: Parameters a figure shows one row each; beyond, the box figure shows only the restricted ones.
+MAX_ROWS = 15
 
 
 def save(fig, path: Path) -> None:
@@ -35,7 +37,9 @@ def figure_box(d: Discovery):
     """Each varied parameter's swept range (grey) with the chosen box's part of it (coloured), restricted ones first."""
     i, box = d.chosen, d.box
     limited = restricted(d, i)
-    params = limited + [p for p in d.design.parameters if p not in limited]
+    others = [p for p in d.design.parameters if p not in limited]
+    hidden = len(others) if len(d.design.parameters) > MAX_ROWS else 0  # many: only the restricted ones
+    params = limited + others[: len(others) - hidden]
     colour = _colour(d)
     fig, ax = plt.subplots(figsize=(9.5, 0.65 * len(params) + 1.6), layout="constrained")
     for row, p in enumerate(params):
@@ -61,7 +65,8 @@ def figure_box(d: Discovery):
             if few:
                 ax.scatter(xs, np.full(len(xs), y), s=10, color="#333333", zorder=3)
             for x, v in zip(xs, shown, strict=True):
-                ax.annotate(_num(v), (x, y), xytext=(0, -13), textcoords="offset points", ha="center", fontsize=7)
+                text = fmt(v) if d.design.grid else significant(v)
+                ax.annotate(text, (x, y), xytext=(0, -13), textcoords="offset points", ha="center", fontsize=7)
             base = _number(d.design.baseline.get(p, ""))
             if base is not None and low <= base <= high:
                 ax.scatter([(base - low) / span], [y + 0.22], marker="v", s=30, color="#111111", zorder=4)
@@ -81,6 +86,8 @@ def figure_box(d: Discovery):
         Line2D([], [], color="#111111", marker="v", ls="", label="the scenario's own value"),
     ]
     ax.legend(handles=keys, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncols=4, fontsize=7, frameon=False)
+    if hidden:
+        ax.set_xlabel(f"\n\n{hidden} other parameters not restricted (all in boxes.csv)", fontsize=8)
     ax.set_ylim(-len(params) + 0.4, 0.6)
     ax.set_xlim(-0.04, 1.04)
     ax.set_xticks([])
@@ -138,7 +145,7 @@ def figure_tradeoff(d: Discovery):
 
 def figure_scores(d: Discovery):
     """Feature scores, largest on top."""
-    s = d.scores
+    s = d.scores.head(MAX_ROWS)
     fig, ax = plt.subplots(figsize=(7, 0.4 * len(s) + 1.4), layout="constrained")
     y = np.arange(len(s))
     ax.barh(y, s["score"], color=_colour(d))
@@ -147,7 +154,11 @@ def figure_scores(d: Discovery):
     ax.set_yticks(y, s["label"], fontsize=8)
     ax.invert_yaxis()
     ax.set_xlim(0, max(1e-9, float(s["score"].max())) * 1.15)
-    ax.set_xlabel("feature score (extra trees; the scores sum to 1)")
+    rest = d.scores["score"].iloc[MAX_ROWS:]
+    more = (
+        f"\nthe other {len(rest)} parameters score {rest.sum():.2f} together (feature_scores.csv)" if len(rest) else ""
+    )
+    ax.set_xlabel(f"feature score (extra trees; the scores sum to 1){more}")
     ax.set_title(f"What the share of {d.outcome.replace('_', ' ')} depends on", fontsize=10)
     return fig
 
@@ -157,7 +168,3 @@ def _number(text: str) -> float | None:
         return float(text)
     except ValueError:
         return None
-
-
-def _num(value) -> str:
-    return f"{value:.3g}" if isinstance(value, float) else str(value)
