@@ -13,7 +13,7 @@ from conftest import SMALL_GRID
 
 from sim.cli import main
 from sim.errors import ScenarioError
-from sim.experiments.discover import choose_box, discover, load_design
+from sim.experiments.discover import choose_box, discover, load_design, percent
 from sim.model.outcomes import OUTCOMES
 
 CLASS = "mediator_walked_away"
@@ -188,6 +188,13 @@ def test_discover_on_a_real_sweep_names_the_short_deadline_and_the_report_shows_
         assert f'src="../discover/{CLASS}/{figure}"' in page
     assert "Scenario discovery: mediator walked away" in page
     assert "coverage" in page and "density" in page
+
+
+@pytest.mark.parametrize(
+    ("share", "text"), [(0.0, "0%"), (0.0046, "0.46%"), (0.043, "4.3%"), (0.157, "16%"), (1.0, "100%")]
+)
+def test_shares_of_rare_classes_keep_their_digits(share, text):
+    assert percent(share) == text  # a density of 0.46% must not read "0%"
 
 
 def test_a_report_without_discoveries_has_no_discovery_section(tmp_path):

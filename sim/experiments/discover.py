@@ -391,6 +391,8 @@ def condition(d: Discovery, i: int, p: str) -> str:
         return f"{label(p)} in {{{', '.join(map(str, lims[0]))}}}"
     (low, high), (lowest, highest) = lims, whole
     show = fmt if d.design.grid else significant  # a grid's limits are swept values, shown whole
+    if low == high:
+        return f"{label(p)} = {show(low)}"
     if low > lowest and high < highest:
         return f"{show(low)} <= {label(p)} <= {show(high)}"
     if high < highest:
@@ -456,8 +458,8 @@ def box_sentence(d: Discovery, bullets: bool = False) -> str:
     listed = bullets and len(inside) > 2  # one condition a line, when there are many
     where = "".join(f"\n  - {c}" for c in inside) if listed else " " + " and ".join(inside)
     return (
-        f"{happens[0].upper()}{happens[1:]} in {box['density']:.0%} of runs inside:{where};\n"
-        f"this box holds {box['coverage']:.0%} of all {runs} (coverage) and {box['mass']:.0%} of runs (mass)."
+        f"{happens[0].upper()}{happens[1:]} in {percent(box['density'])} of runs inside:{where};\n"
+        f"this box holds {percent(box['coverage'])} of all {runs} (coverage) and {percent(box['mass'])} of runs (mass)."
     )
 
 
@@ -596,6 +598,13 @@ def cmd_discover(args: argparse.Namespace) -> int:
 def fmt(value) -> str:
     number = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
     return f"{value:g}" if number else str(value)
+
+
+def percent(share: float) -> str:
+    """A share in percent, with decimals only where whole percent would read 0% or 1% (0.45%, 4.1%, 16%)."""
+    if share == 0 or share >= 0.1:
+        return f"{share:.0%}"
+    return f"{share:.2%}" if share < 0.01 else f"{share:.1%}"
 
 
 def significant(value: float) -> str:

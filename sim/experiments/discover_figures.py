@@ -13,7 +13,7 @@ import numpy as np
 from matplotlib.lines import Line2D
 from matplotlib.ticker import PercentFormatter
 
-from .discover import CLASS_WORDS, Discovery, condition, fmt, full_range, label, restricted, significant
+from .discover import CLASS_WORDS, Discovery, condition, fmt, full_range, label, percent, restricted, significant
 from .figures import OUTCOME_COLOURS, plt
 
 BOX_COLOUR = "#2166ac"
@@ -95,8 +95,8 @@ def figure_box(d: Discovery):
         ax.spines[side].set_visible(False)
     happens = CLASS_WORDS[d.outcome][0]
     ax.set_title(
-        f"Where {happens}: density {box['density']:.0%} (over all runs {d.overall:.0%}), "
-        f"coverage {box['coverage']:.0%}, mass {box['mass']:.0%}",
+        f"Where {happens}: density {percent(box['density'])} (over all runs {percent(d.overall)}), "
+        f"coverage {percent(box['coverage'])}, mass {percent(box['mass'])}",
         fontsize=10,
     )
     return fig
@@ -113,20 +113,28 @@ def figure_tradeoff(d: Discovery):
     chosen = t.iloc[d.chosen]
     ax.scatter([chosen["coverage"]], [chosen["density"]], s=220, facecolor="none", edgecolor="#d73027", lw=2, zorder=4)
     ax.annotate(
-        f"chosen: box {int(chosen['id'])}\ncoverage {chosen['coverage']:.0%}, density {chosen['density']:.0%}",
+        f"chosen: box {int(chosen['id'])}\ncoverage {percent(chosen['coverage'])}, density {percent(chosen['density'])}",
         (chosen["coverage"], chosen["density"]),
-        xytext=(12, -28),
+        xytext=(16, 10),
         textcoords="offset points",
         fontsize=8,
         color="#d73027",
     )
     ax.axhline(d.overall, color="#777777", ls=":", lw=1)
     ax.annotate(
-        f"over all runs ({d.overall:.0%})", (0.01, d.overall), xytext=(0, 3), textcoords="offset points", fontsize=7
+        f"over all runs ({percent(d.overall)})",
+        (0.01, d.overall),
+        xytext=(0, 3),
+        textcoords="offset points",
+        fontsize=7,
     )
     ax.axhline(d.threshold, color="#d73027", ls="--", lw=0.8)
     ax.annotate(
-        f"threshold ({d.threshold:.0%})", (0.01, d.threshold), xytext=(0, 3), textcoords="offset points", fontsize=7
+        f"threshold ({percent(d.threshold)})",
+        (0.01, d.threshold),
+        xytext=(0, 3),
+        textcoords="offset points",
+        fontsize=7,
     )
     ax.set_xlim(0, 1.03)
     high = float(t["density"].max())
