@@ -62,8 +62,11 @@ def figure_box(d: Discovery):
             few = len(values) <= 12  # a grid's values as ticks, each labelled; else only the ends
             shown = values if few else [low, high]
             xs = (np.asarray(shown, dtype=float) - low) / span
-            if few:
+            if few:  # values inside a restricted box as large dots: a box of one value has no length
+                inside = (np.asarray(shown, dtype=float) >= lims[0]) & (np.asarray(shown, dtype=float) <= lims[1])
                 ax.scatter(xs, np.full(len(xs), y), s=10, color="#333333", zorder=3)
+                if p in limited:
+                    ax.scatter(xs[inside], np.full(inside.sum(), y), s=70, color=colour, edgecolor="#333333", zorder=4)
             for x, v in zip(xs, shown, strict=True):
                 text = fmt(v) if d.design.grid else significant(v)
                 ax.annotate(text, (x, y), xytext=(0, -13), textcoords="offset points", ha="center", fontsize=7)
