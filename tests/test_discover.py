@@ -191,10 +191,12 @@ def test_discover_on_a_real_sweep_names_the_short_deadline_and_the_report_shows_
 
 
 @pytest.mark.parametrize(
-    ("share", "text"), [(0.0, "0%"), (0.0046, "0.46%"), (0.043, "4.3%"), (0.157, "16%"), (1.0, "100%")]
+    ("share", "precise", "text"),
+    [(0.0, False, "0%"), (0.0046, False, "0.46%"), (0.043, False, "4.3%"), (0.157, False, "16%"), (1.0, False, "100%")]
+    + [(0.1218, True, "12.2%"), (0.0016, True, "0.16%"), (1.0, True, "100%")],
 )
-def test_shares_of_rare_classes_keep_their_digits(share, text):
-    assert percent(share) == text  # a density of 0.46% must not read "0%"
+def test_shares_of_rare_classes_keep_their_digits(share, precise, text):
+    assert percent(share, precise) == text  # a density of 0.46% must not read "0%"
 
 
 def test_a_report_without_discoveries_has_no_discovery_section(tmp_path):

@@ -88,7 +88,6 @@ class Design:
     """What discovery reads from a finished sweep: each run's swept values and outcome."""
 
     source: Path  # the sweep folder read (DIR, or DIR/runs/scenario for a calibration)
-    name: str
     grid: bool
     seed: int
     parameters: list[str]  # the swept parameters that vary
@@ -122,7 +121,6 @@ def load_design(folder: Path) -> Design:
         )
     return Design(
         source=source,
-        name=str(sweep.get("name", source.name)),
         grid=sweep.get("design") == "grid",
         seed=int(sweep.get("seed", 0)),
         parameters=varied,
@@ -184,7 +182,7 @@ def class_indicator(design: Design, outcome: str) -> tuple[str, np.ndarray]:
         raise ScenarioError("--outcome", "", repr(outcome), f"one of {', '.join(OUTCOMES)}")
     y = (design.runs["outcome"] == name).to_numpy().astype(np.int64)
     seen = design.runs["outcome"].value_counts(normalize=True)
-    observed = ", ".join(f"{o} ({seen[o]:.1%})" for o in OUTCOMES if o in seen.index)
+    observed = ", ".join(f"{o} ({percent(seen[o], True)})" for o in OUTCOMES if o in seen.index)
     if y.sum() == 0:
         raise ScenarioError(
             "--outcome", name, f"a class that no run of {design.source} ended in", f"a class seen here: {observed}"
@@ -282,7 +280,7 @@ def discover(
     peeling = box.peeling_trajectory[["id", "coverage", "density", "mass", "n", "k", "res_dim"]].copy()
     peeling = peeling.astype({"id": int, "n": int, "k": int, "res_dim": int}).reset_index(drop=True)
     chosen, threshold, rule = choose_box(peeling, overall, threshold, name)
-    limits = [_limits(lims, algorithm.box_init, ranked) for lims in box.box_lims]
+    limits = [_limits(lims, ranked) for lims in box.box_lims]
     quasi_p = [{p: float(min(v for v in qp[p] if v >= 0)) for p in qp if any(v >= 0 for v in qp[p])} for qp in box.qp]
     return Discovery(
         design=design,
@@ -307,14 +305,14 @@ def choose_box(peeling: pd.DataFrame, overall: float, threshold: float | None, n
         raise ScenarioError(
             "--outcome",
             name,
-            f"no box of the swept parameters where it is more common than over all runs ({overall:.1%})",
+            f"no box of the swept parameters where it is more common than over all runs ({percent(overall, True)})",
             "a class whose share moves with the swept parameters (see the report's outcome shares)",
         )
     if threshold is None:
         threshold = overall + (densest - overall) / 2
         rule = (
-            f"the highest-coverage box with density >= {threshold:.1%}, half-way from the share over all runs "
-            f"({overall:.1%}) to the densest box found ({densest:.1%})"
+            f"the highest-coverage box with density >= {percent(threshold, True)}, half-way from the share over all "
+            f"runs ({percent(overall, True)}) to the densest box found ({percent(densest, True)})"
         )
     else:
         if not overall < threshold <= densest + 1e-12:
@@ -325,13 +323,13 @@ def choose_box(peeling: pd.DataFrame, overall: float, threshold: float | None, n
                 f"a density above the share over all runs ({overall:.4f}) and at most the densest box's "
                 f"({densest:.4f}), or no --threshold (half-way between them)",
             )
-        rule = f"the highest-coverage box with density >= {threshold:.1%} (--threshold)"
+        rule = f"the highest-coverage box with density >= {percent(threshold, True)} (--threshold)"
     eligible = peeling[peeling["density"] >= threshold - 1e-12]
     best = eligible.sort_values(["coverage", "density"], ascending=False, kind="stable").index[0]
     return int(best), float(threshold), rule
 
 
-def _limits(lims: pd.DataFrame, init: pd.DataFrame, ranked: dict[str, np.ndarray]) -> dict[str, tuple]:
+def _limits(lims: pd.DataFrame, ranked: dict[str, np.ndarray]) -> dict[str, tuple]:
     """One box's limits by parameter, in swept values: (lower, upper), or (categories,) for text."""
     out = {}
     for p in lims.columns:
@@ -468,7 +466,7 @@ def summary(d: Discovery) -> str:
     box, n = d.box, len(d.design.runs)
     lines = [
         f"Scenario discovery on {d.design.source}: {n:,} runs ({d.design.runs['point'].nunique():,} points) "
-        f"over {len(d.design.parameters)} swept parameters; outcome {d.outcome} in {d.overall:.1%} of all runs.",
+        f"over {len(d.design.parameters)} swept parameters; outcome {d.outcome} in {percent(d.overall, True)} of all runs.",
         "",
         box_sentence(d, bullets=True),
         f"(Box {int(box['id'])} of {len(d.peeling)} on PRIM's peeling trajectory: {d.threshold_rule}.)",
@@ -600,9 +598,12 @@ def fmt(value) -> str:
     return f"{value:g}" if number else str(value)
 
 
-def percent(share: float) -> str:
-    """A share in percent, with decimals only where whole percent would read 0% or 1% (0.45%, 4.1%, 16%)."""
-    if share == 0 or share >= 0.1:
+def percent(share: float, precise: bool = False) -> str:
+    """A share in percent, with decimals only where whole percent would read 0% or 1% (0.46%, 4.3%, 16%).
+
+    ``precise`` keeps one decimal more (12.2%, 0.46%), for thresholds next to the densities they cut.
+    """
+    if share == 0 or share >= (1.0 if precise else 0.1):
         return f"{share:.0%}"
     return f"{share:.2%}" if share < 0.01 else f"{share:.1%}"
 
