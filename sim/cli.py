@@ -194,6 +194,28 @@ def _add_batch_commands(sub: argparse._SubParsersAction) -> None:
     )
     p.set_defaults(handler=_lazy("experiments.report", "cmd_report"))
 
+    p = sub.add_parser(
+        "discover", help="scenario discovery: the swept conditions under which an outcome happens (needs [explore])"
+    )
+    p.add_argument(
+        "dir", type=Path, metavar="DIR", help="a folder written by `ceasefire sweep` or `ceasefire calibrate`"
+    )
+    p.add_argument("--outcome", required=True, metavar="CLASS", help="an outcome class, e.g. mediator_walked_away")
+    p.add_argument(
+        "--threshold",
+        type=float,
+        metavar="D",
+        help="density the chosen box must reach (default: half-way from the share over all runs to the densest box)",
+    )
+    p.add_argument(
+        "--peel-alpha", type=float, default=0.05, metavar="A", help="share peeled per PRIM step (default 0.05)"
+    )
+    p.add_argument(
+        "--mass-min", type=float, default=0.05, metavar="M", help="smallest share of runs in a box (default 0.05)"
+    )
+    p.add_argument("--out", type=Path, metavar="OUT", help="output folder (default: DIR/discover/CLASS, replaced)")
+    p.set_defaults(handler=_lazy("experiments.discover", "cmd_discover"))
+
     p = sub.add_parser("compare", help="two scenarios on common random numbers: paired differences")
     p.add_argument("a", metavar="A", help="packaged name or path of the first scenario")
     p.add_argument("b", metavar="B", help="packaged name or path of the second scenario")

@@ -339,7 +339,9 @@ def _figures(result: SweepResult, points: list[int], folder: Path) -> list[tuple
             "table in sobol.csv. Each point's share is itself estimated from the replicates, so small indices "
             "near zero are within noise.",
         )
-    return entries
+    from .discover import report_entries  # `ceasefire discover` results in DIR/discover/, if any
+
+    return entries + report_entries(result.path)
 
 
 def _html(result: SweepResult, entries: list[tuple[str, str, str]]) -> str:
