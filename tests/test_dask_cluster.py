@@ -1,6 +1,6 @@
 """Dask sweeps on a cluster that changes while they run: workers join and leave, die, or differ.
 
-Each test starts its own scheduler on 127.0.0.1 (a LocalCluster of worker processes) and
+Each cluster test starts its own scheduler on 127.0.0.1 (a LocalCluster of worker processes) and
 runs ``ceasefire sweep --backend dask --scheduler ADDRESS`` as a separate process, as a user
 would, while the test scales the cluster, kills a worker or adds one with another version.
 Rows are compared with a serial run of the same sweep.
@@ -26,8 +26,6 @@ from sim.experiments.sweep import load_sweep
 from sim.experiments.sweep_run import run_sweep
 
 pytest.importorskip("distributed")
-
-pytestmark = pytest.mark.slow
 
 #: 4 points x 120 replicates in chunks of 10: 48 chunks of about 0.15 s, enough to act mid-sweep.
 REPLICATES = 120
@@ -115,6 +113,7 @@ def workers_that_delivered_a_chunk(client) -> set[str]:
     return {record["worker"] for record in client.get_task_stream() if record["key"] not in known}
 
 
+@pytest.mark.slow
 def test_a_sweep_started_on_one_worker_uses_every_worker_added_and_survives_a_scale_down(sweep, tmp_path):
     file, serial = sweep
     out = tmp_path / "elastic"
@@ -135,6 +134,7 @@ def test_a_sweep_started_on_one_worker_uses_every_worker_added_and_survives_a_sc
     pd.testing.assert_frame_equal(rows(out), serial, check_exact=True)
 
 
+@pytest.mark.slow
 def test_a_worker_killed_mid_sweep_costs_no_row(sweep, tmp_path):
     file, serial = sweep
     out = tmp_path / "killed"
@@ -170,6 +170,7 @@ def start_worker(address: str, preload: Path) -> subprocess.Popen:
     )
 
 
+@pytest.mark.slow
 def test_a_worker_with_another_version_is_refused_and_the_sweep_resumes_without_it(sweep, tmp_path):
     from sim import __version__
 
@@ -189,8 +190,8 @@ def test_a_worker_with_another_version_is_refused_and_the_sweep_resumes_without_
             message = (
                 f"ceasefire: error: --scheduler: {address}: found worker {odd_address} running ceasefire-sim "
                 f"0.0.0+other where the client has {__version__}; allowed: workers with the client's versions of "
-                "ceasefire-sim, python, mesa, numpy, pandas, scipy, pyarrow (install the same on every node; "
-                "--resume then finishes the sweep)\n"
+                "ceasefire-sim, python, mesa, numpy, pandas, scipy, pyarrow (install the same on every node, "
+                "then run again, with --resume if the sweep had started)\n"
             )
             assert err == message
             assert not (out / "manifest.json").exists()
@@ -219,6 +220,7 @@ def fails_the_first_time(task, marks: Path):
     return run_chunk(task)
 
 
+@pytest.mark.slow
 def test_a_chunk_that_fails_is_retried_and_gives_the_same_rows(sweep, tmp_path, monkeypatch):
     import functools
 
@@ -241,3 +243,27 @@ def test_a_chunk_that_fails_is_retried_and_gives_the_same_rows(sweep, tmp_path, 
         cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
     assert len(list(marks.iterdir())) == 4 * REPLICATES // 40  # every chunk failed once
     pd.testing.assert_frame_equal(rows(tmp_path / "out"), serial, check_exact=True)
+
+
+def test_a_tls_scheduler_without_usable_credentials_is_refused_before_connecting(tmp_path):
+    import dask
+
+    from sim.errors import ScenarioError
+    from sim.experiments.dask_backend import check_scheduler
+
+    keys = ["distributed.comm.tls.ca-file", "distributed.comm.tls.client.cert", "distributed.comm.tls.client.key"]
+    address = "tls://127.0.0.1:9"  # nothing listens there: a refusal that connected would say so instead
+    with dask.config.set(dict.fromkeys(keys)), pytest.raises(ScenarioError) as refused:
+        check_scheduler(address)
+    assert (refused.value.source, refused.value.path) == ("--scheduler", address)
+    assert refused.value.found == "a tls:// address but no TLS credentials"
+    assert "DASK_DISTRIBUTED__COMM__TLS__CA_FILE" in refused.value.allowed
+    missing = tmp_path / "ca.pem"
+    with dask.config.set({keys[0]: str(missing)}), pytest.raises(ScenarioError) as refused:
+        check_scheduler(address)
+    assert refused.value.found == f"distributed.comm.tls.ca-file = {missing}, which is no file"
+    not_pem = tmp_path / "not.pem"
+    not_pem.write_text("not a certificate")
+    with dask.config.set(dict.fromkeys(keys, str(not_pem))), pytest.raises(ScenarioError) as refused:
+        check_scheduler(address)
+    assert refused.value.found.startswith("TLS credentials that cannot be read (SSLError")

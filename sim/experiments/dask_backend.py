@@ -19,6 +19,7 @@ chunks or folders.
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
@@ -180,7 +181,7 @@ class DaskBackend:
                 f"worker {address} running " + ", ".join(problems),
                 "workers with the client's versions of "
                 + ", ".join(expected)
-                + " (install the same on every node; --resume then finishes the sweep)",
+                + " (install the same on every node, then run again, with --resume if the sweep had started)",
             )
 
     def close(self) -> None:
@@ -212,10 +213,10 @@ def check_scheduler(address: str) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     from distributed.comm import connect
-    from distributed.security import Security
+
+    args = tls_connection_args(address)
 
     async def handshake() -> dict:
-        args = Security().get_connection_args("client")
         comm = await connect(address, timeout=HANDSHAKE_SECONDS, **args)
         try:
             return comm.remote_info
@@ -229,6 +230,37 @@ def check_scheduler(address: str) -> None:
         raise _no_scheduler(address, exc) from None
     if not isinstance(info, dict) or "pickle-protocol" not in info:
         raise _no_scheduler(address, ValueError("not a Dask handshake"))
+
+
+#: Where a client's TLS credentials go (what ``distributed.security.Security()`` reads).
+TLS_ALLOWED = (
+    "a CA file, certificate and key for clients in Dask's configuration: DASK_DISTRIBUTED__COMM__TLS__CA_FILE, "
+    "DASK_DISTRIBUTED__COMM__TLS__CLIENT__CERT and DASK_DISTRIBUTED__COMM__TLS__CLIENT__KEY, or distributed.comm.tls "
+    "in a Dask YAML file (docs/sweeps.md, Running on a cluster)"
+)
+
+
+def tls_connection_args(address: str) -> dict:
+    """The client's connection arguments from Dask's configuration, refused if they cannot serve ``address``.
+
+    Said here, a missing or unreadable credential is one clear message; found while
+    connecting, it read as "no Dask scheduler answering".
+    """
+    import dask
+    from distributed.security import Security
+
+    for key in ("distributed.comm.tls.ca-file", "distributed.comm.tls.client.cert", "distributed.comm.tls.client.key"):
+        path = dask.config.get(key, None)
+        if path and "\n" not in path and not os.path.isfile(path):  # a PEM text holds newlines; a path does not
+            raise ScenarioError("--scheduler", address, f"{key} = {path}, which is no file", TLS_ALLOWED)
+    try:
+        args = Security().get_connection_args("client")
+    except (OSError, ValueError) as exc:  # a configured file missing, or not a certificate or key
+        found = "TLS credentials that cannot be read (" + " ".join(f"{exc.__class__.__name__}: {exc}".split())[:160]
+        raise ScenarioError("--scheduler", address, found + ")", TLS_ALLOWED) from None
+    if address.startswith("tls://") and args.get("ssl_context") is None:
+        raise ScenarioError("--scheduler", address, "a tls:// address but no TLS credentials", TLS_ALLOWED)
+    return args
 
 
 def _no_scheduler(address: str, exc: BaseException) -> ScenarioError:
