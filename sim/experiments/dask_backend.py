@@ -3,7 +3,8 @@
 - Elastic: the number of chunks in flight is twice the worker threads present, recounted at
   least every ``POLL_SECONDS`` while chunks run, so workers that join mid-sweep (``scale``, an
   adaptive dask-jobqueue or dask-kubernetes cluster) get chunks at once, and a cluster that
-  shrinks is not flooded.
+  shrinks is not flooded. (An adaptive cluster sizes itself from those queued chunks alone:
+  it grows only if a chunk outlasts its ``target_duration``; docs/sweeps.md.)
 - Safe: a chunk that raises is retried ``RETRIES`` times; a chunk whose worker dies or leaves
   is run again by the scheduler (up to ``distributed.scheduler.allowed-failures`` deaths).
   Either way its rows are the same, since they depend only on (seed, replicate).
