@@ -106,6 +106,10 @@ def paired_interval(d: np.ndarray) -> tuple[float, float]:
 # --- a 2 x 2 grid with a planted effect of the deadline and none of the false alarms -----------------------
 
 
+#: Replicate k's difference (30 days minus 3 days): -1 for the 80 replicates that walk away only under the short deadline.
+PLANTED_D = -((np.arange(200) >= 40) & (np.arange(200) < 120)).astype(float)
+
+
 @pytest.fixture
 def planted(tmp_path) -> Path:
     """Deadline 3: replicates 0..119 see the mediator walk away; deadline 30: only 0..39. Alarms change nothing."""
@@ -121,15 +125,22 @@ def test_a_planted_grid_effect_is_recovered_with_its_paired_interval(planted):
     walked = row(table, DEADLINE, "mediator_walked_away")
     assert walked["effect_pp"] == pytest.approx(100 * (40 - 120) / 200)  # share at 30 days minus at 3 days
     assert (walked["from_value"], walked["to_value"]) == (3, 30)
-    # Replicate k's difference: -1 for the 80 replicates that walked away only under the short deadline.
-    d = -((np.arange(200) >= 40) & (np.arange(200) < 120)).astype(float)
-    assert (walked["low_pp"], walked["high_pp"]) == pytest.approx(paired_interval(d))
+    assert (walked["low_pp"], walked["high_pp"]) == pytest.approx(paired_interval(PLANTED_D))
     stalemate = row(table, DEADLINE, "no_agreement")
     assert stalemate["effect_pp"] == pytest.approx(40.0)
     for outcome in ("mediator_walked_away", "no_agreement"):
         none = row(table, ALARMS, outcome)
         assert none["effect_pp"] == pytest.approx(0.0, abs=1e-9) and not none["clear"]
     assert set(table["outcome"]) == {"mediator_walked_away", "no_agreement"}  # classes never seen are left out
+
+
+def test_the_largest_effect_is_said_in_one_sentence(planted):
+    sentence = report.headline_sentence(effects(planted).iloc[0])
+    assert sentence == (
+        "Largest effect: raising the U.S. deadline from 3 to 30 days lowers the share of replicates ending in "
+        f"mediator walked away by 40.0 percentage points (95% interval {-paired_interval(PLANTED_D)[1]:.1f} to "
+        f"{-paired_interval(PLANTED_D)[0]:.1f})."
+    )
 
 
 def test_rows_with_a_clear_effect_come_first_each_group_sorted_by_size(planted):

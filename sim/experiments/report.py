@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import html
 import itertools
+import os
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +34,7 @@ from matplotlib.patches import Rectangle
 
 from sim.errors import ScenarioError
 from sim.model.outcomes import OUTCOME_MEANINGS, OUTCOMES
-from sim.scenario.schema import label
+from sim.scenario.schema import label, name_and_unit
 
 from .effects import ClusterCounts, baseline_value, cluster_counts, describe_baseline, effects_table, is_number
 from .figures import OUTCOME_COLOURS, plt
@@ -647,6 +648,7 @@ def _effects_html(result: SweepResult, table: pd.DataFrame) -> str:
         more = len(clear) - SHOWN_EFFECTS
         extra = f"<p>{more} more clear effects in effects.csv.</p>" if more > 0 else ""
         body = (
+            f"<p>{html.escape(headline_sentence(clear.iloc[0]))}</p>"
             '<table class="effects"><thead><tr><th>lever</th><th>change</th><th>outcome</th>'
             "<th>effect (pp)</th><th>95% interval (pp)</th><th></th></tr></thead>\n"
             f"<tbody>{rows}</tbody></table>{extra}"
@@ -658,6 +660,26 @@ def _effects_html(result: SweepResult, table: pd.DataFrame) -> str:
         else ""
     )
     return intro + body + none
+
+
+def headline_sentence(row: pd.Series) -> str:
+    """The largest clear effect in one sentence a student can read out."""
+    named = name_and_unit(row["parameter"])
+    lever = named[0] if named else row["parameter"]
+    if "'s " not in lever:  # 'the U.S. deadline', 'the horizon'; but "Ukraine's forgiveness"
+        lever = "the " + (lever if lever.startswith("U.S.") else lever[:1].lower() + lever[1:])
+    unit = f" {named[1]}" if named and row["method"] != "category_minus_reference" else ""
+    base = row["baseline"]
+    start = _fmt(row["from_value"]) + (" (baseline)" if _fmt(row["from_value"]) == base else "")
+    verb = {"category_minus_reference": "changing", "linear_across_range": "raising"}.get(row["method"], "raising")
+    fit = " (on a straight-line fit)" if row["method"] == "linear_across_range" else ""
+    direction = "raises" if row["effect_pp"] > 0 else "lowers"
+    low, high = sorted((abs(row["low_pp"]), abs(row["high_pp"])))
+    return (
+        f"Largest effect: {verb} {lever} from {start} to {_fmt(row['to_value'])}{unit}{fit} {direction} the share of "
+        f"replicates ending in {_outcome(row['outcome'])} by {abs(row['effect_pp']):.1f} percentage points "
+        f"(95% interval {low:.1f} to {high:.1f})."
+    )
 
 
 def _effect_row(row, scale: float) -> str:
@@ -742,7 +764,9 @@ margin-left:-0.25em;border-radius:50%;background:#b2182b}}</style>
 
 def _figure_html(entry: Entry, *folders: Path) -> str:
     """A figure shown at its native size (half its pixels: saved at twice the resolution)."""
-    size = next((_png_size(f / entry.file) for f in folders if (f / entry.file).is_file()), None)
+    # Lexically normalised: a hook's '../discover/x.png' must be found before DIR/report/ exists.
+    files = [Path(os.path.normpath(f / entry.file)) for f in folders]
+    size = next((_png_size(f) for f in files if f.is_file()), None)
     dims = f' width="{size[0] // DISPLAY_SCALE}" height="{size[1] // DISPLAY_SCALE}"' if size else ""
     return (
         f'<figure><h3>{html.escape(entry.heading)}</h3><img src="{html.escape(entry.file)}"{dims} '
