@@ -262,7 +262,8 @@ def effects_table(
     seen = counts.counts.sum(axis=1) > 0  # (P, O)
     rows = []
     for c in contrasts:
-        value, low, high = counts.estimate(c.weights, confidence)
+        # An exact zero (no replicate changed class) must read 0, not the rounding error of a sum of reciprocals.
+        value, low, high = (np.where(np.abs(x) < TINY, 0.0, x) for x in counts.estimate(c.weights, confidence))
         involved = c.weights != 0
         for o, outcome in enumerate(OUTCOMES):
             if not seen[involved, o].any():
@@ -279,8 +280,7 @@ def effects_table(
                     "effect_pp": PP * value[o],
                     "low_pp": PP * low[o],
                     "high_pp": PP * high[o],
-                    # Rounding error must not make an exact zero (no replicate changed class) look clear.
-                    "clear": bool(low[o] > TINY or high[o] < -TINY),
+                    "clear": bool(low[o] > 0 or high[o] < 0),
                 }
             )
     table = pd.DataFrame(rows, columns=EFFECT_COLUMNS)

@@ -653,7 +653,8 @@ def _effects_html(result: SweepResult, table: pd.DataFrame) -> str:
             "<th>effect (pp)</th><th>95% interval (pp)</th><th></th></tr></thead>\n"
             f"<tbody>{rows}</tbody></table>{extra}"
         )
-    quiet = [p for p in result.parameters if table.empty or not table.loc[table["parameter"] == p, "clear"].any()]
+    varied = [p for p in result.parameters if result.points[p].nunique() > 1]
+    quiet = [p for p in varied if table.empty or not table.loc[table["parameter"] == p, "clear"].any()]
     none = (
         f"<p>No detectable effect on any outcome: {html.escape(', '.join(label(p) for p in quiet))}.</p>"
         if quiet
