@@ -633,22 +633,22 @@ def _effects_html(result: SweepResult, table: pd.DataFrame) -> str:
     )
     intro = (
         "<p><strong>Effect</strong>: how many percentage points (pp) the share of replicates ending in an outcome "
-        f"changes between the two settings of a lever: {html.escape(how)}. Every point runs the same replicates "
-        "(common random numbers), so the 95% interval comes from the replicate-by-replicate differences, which "
-        "is narrower than comparing two separate intervals. Rows are sorted by the size of the effect; "
-        "effects whose interval includes 0 follow, and are not shown here. All rows: "
+        f"changes between two settings of a lever: {html.escape(how)}. Every point runs the same replicates "
+        "(common random numbers), so the 95% interval comes from each replicate's own difference between the "
+        "two settings. Largest effects first; effects whose interval includes 0 are left out here. All rows: "
         '<a href="effects.csv">effects.csv</a>.</p>'
     )
     clear = table[table["clear"]] if not table.empty else table
     if clear.empty:
-        body = "<p><strong>No effect was distinguishable from zero</strong> at this number of replicates.</p>"
+        answer = "<p><strong>No effect was distinguishable from zero</strong> at this number of replicates.</p>"
+        body = ""
     else:
+        answer = f"<p><strong>{html.escape(headline_sentence(clear.iloc[0]))}</strong></p>"
         scale = max(float(clear[["low_pp", "high_pp"]].abs().max().max()), 1e-9)
         rows = "\n".join(_effect_row(r, scale) for r in clear.head(SHOWN_EFFECTS).itertuples())
         more = len(clear) - SHOWN_EFFECTS
         extra = f"<p>{more} more clear effects in effects.csv.</p>" if more > 0 else ""
         body = (
-            f"<p>{html.escape(headline_sentence(clear.iloc[0]))}</p>"
             '<table class="effects"><thead><tr><th>lever</th><th>change</th><th>outcome</th>'
             "<th>effect (pp)</th><th>95% interval (pp)</th><th></th></tr></thead>\n"
             f"<tbody>{rows}</tbody></table>{extra}"
@@ -660,7 +660,7 @@ def _effects_html(result: SweepResult, table: pd.DataFrame) -> str:
         if quiet
         else ""
     )
-    return intro + body + none
+    return answer + intro + body + none
 
 
 def headline_sentence(row: pd.Series) -> str:
