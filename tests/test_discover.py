@@ -165,7 +165,7 @@ def test_discover_writes_csv_tables_and_figures_and_a_readable_summary(tmp_path,
         assert (out / figure).stat().st_size > 10_000
     text = capsys.readouterr().out
     assert "The mediator walks away in 100% of runs inside:" in text
-    assert "united_states.deadline_days <= 2" in text and "ukraine.response.forgiveness >= 0.6" in text
+    assert "U.S. deadline (days) <= 2" in text and "Ukraine's forgiveness (probability) >= 0.6" in text
     assert "holds 100% of all walk-aways (coverage) and 12% of runs (mass)" in text
 
 

@@ -48,6 +48,7 @@ import pyarrow.parquet as pq
 
 from sim.errors import ScenarioError
 from sim.model.outcomes import OUTCOMES
+from sim.scenario.schema import label as schema_label
 
 from .files import atomic_folder, check_writable, output_dir, read_json_object
 
@@ -76,8 +77,8 @@ CLASS_WORDS = {
 
 
 def label(path: str) -> str:
-    """A key path as figures and summaries show it (the one place to swap for the schema's readable labels)."""
-    return str(path).removeprefix("actors.")
+    """A key path as figures and summaries show it: the schema's name and unit, e.g. 'U.S. deadline (days)'."""
+    return schema_label(str(path))
 
 
 # --- reading ------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from sim.errors import ScenarioError
 from sim.model.outcomes import OUTCOMES
 from sim.model.rng import SEED_LIMIT
 from sim.scenario import Scenario, load_scenario, resolve_scenario
-from sim.scenario.schema import scenario_fields
+from sim.scenario.schema import label, scenario_fields
 from sim.scenario.textfile import NAME_ALLOWED, check_name, read_toml, safe_stem
 
 from .sweep import _apply, _check_disjoint, _check_paths, _grid_values, _integer, _plain, _range, _show, _string, _table
@@ -52,8 +52,8 @@ CONFIRM_FACTOR = 10
 
 
 def lever_label(path: str) -> str:
-    """The words a reader sees for a key path (one place, so readable labels can replace it)."""
-    return path
+    """The words a reader sees for a key path: the schema's name and unit, e.g. 'U.S. deadline (days)'."""
+    return label(path)
 
 
 def outcome_words(outcome: tuple[str, ...]) -> str:

@@ -32,7 +32,7 @@ DESIGNS = ("grid", "lhs", "sobol")
 SWEEP_KEYS: dict[str, str] = {
     "name": NAME_ALLOWED,
     "description": "one line (a string)",
-    "scenario": "a packaged scenario name or a path relative to the sweep file",
+    "scenario": "one packaged scenario name or a path relative to the sweep file (to compare scenarios: `ceasefire compare A B`)",
     "replicates": "a whole number >= 1 (replicates per design point)",
     "seed": "a whole number from 0 to 2**64 - 1",
     "design": "one of 'grid', 'lhs', 'sobol'",
@@ -306,6 +306,7 @@ def _parameters(table: Mapping, design: str, base: Scenario, src: str) -> dict[s
     if not table:
         raise ScenarioError(src, "parameters", "an empty table", "at least one scenario key path to vary")
     _check_paths(table, base, src, "parameters")
+    _check_model_inputs(table, src)
     fields = scenario_fields()
     out: dict[str, Any] = {}
     for key, value in table.items():
@@ -320,6 +321,22 @@ def _parameters(table: Mapping, design: str, base: Scenario, src: str) -> dict[s
                 _apply(base, {key: v}, src, "parameters")
             out[key] = (low, high)
     return out
+
+
+#: Scenario keys that label a scenario without changing its model: sweeping them would run the same model at every point.
+LABEL_KEYS = ("name", "description")
+
+
+def _check_model_inputs(table: Mapping, src: str) -> None:
+    """Refuse a swept scenario label: every point would be the same scenario under another name."""
+    for key in table:
+        if key in LABEL_KEYS:
+            raise ScenarioError(
+                src,
+                f"parameters.{key}",
+                f"the scenario's {key}, which labels it and changes nothing in the model",
+                "a key path the model reads; to compare whole scenarios, `ceasefire compare A B` (or one sweep each)",
+            )
 
 
 def _grid_values(value: Any, src: str, where: str) -> tuple:
