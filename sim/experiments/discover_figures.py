@@ -21,8 +21,13 @@ BOX_COLOUR = "#2166ac"
 MAX_ROWS = 15
 
 
+#: As the sweep report's own figures: saved at twice the resolution the report shows them at,
+#: so text stays sharp and legible at 100% zoom (sim/experiments/report.py, DPI and DISPLAY_SCALE).
+DPI = 200
+
+
 def save(fig, path: Path) -> None:
-    fig.savefig(path, dpi=110, bbox_inches="tight")
+    fig.savefig(path, dpi=DPI, bbox_inches="tight")
     plt.close(fig)
 
 
