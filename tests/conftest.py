@@ -153,3 +153,11 @@ OUTCOME_COLUMNS = [
     "trust_ukraine",
     *(f"terms_{issue}" for issue in ISSUES),
 ]
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Close every matplotlib figure a test left open: open figures pile up over the suite and hold memory."""
+    yield
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
