@@ -23,6 +23,7 @@ from sim.model.outcomes import OUTCOMES, wilson_interval
 
 from .figures import OUTCOME_COLOURS, plt
 from .files import atomic_folder, check_writable, read_csv_table, read_json_object
+from .screening import morris_report, sobol_advice, warn
 from .stats import censor_at_horizon, kaplan_meier, sobol_table
 from .sweep import sobol_blocks
 
@@ -330,6 +331,8 @@ def _figures(result: SweepResult, points: list[int], folder: Path) -> list[tuple
     if result.design == "sobol":
         table = sobol_result(result)
         table.to_csv(folder / "sobol.csv", index=False)
+        advice = sobol_advice(table, result.manifest["sweep"]["samples"], len(result.parameters))
+        warn(advice)
         save(
             figure_sobol(table, result.parameters),
             "sobol.png",
@@ -337,8 +340,10 @@ def _figures(result: SweepResult, points: list[int], folder: Path) -> list[tuple
             "First-order and total Sobol indices of each outcome share over the swept ranges (Saltelli et al. 2010 "
             "estimator, scipy.stats.sobol_indices), with 95% percentile-bootstrap intervals over the base samples; "
             "table in sobol.csv. Each point's share is itself estimated from the replicates, so small indices "
-            "near zero are within noise.",
+            "near zero are within noise. " + advice,
         )
+    for entry in morris_report(result, folder):  # a Morris screening: morris.csv and its figures
+        save(*entry)
     return entries
 
 
