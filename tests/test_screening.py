@@ -332,7 +332,7 @@ def test_the_advised_sample_size_reaches_the_target():
     advice = sobol_advice(small, 64, 3, target=0.1)
     assert widest(small) > 0.1 and "Sobol intervals too wide" in advice
     n = needed_samples(64, widest(small), 0.1)
-    assert f"about {n:,} base samples ({n * 5:,} points)" in advice
+    assert f"(x 5 points each): share y {n:,} (now ±{widest(small):.2f}, x" in advice
     assert widest(ishigami(n, seed=3)) <= 0.1 * 1.25  # 1/sqrt(n), within the noise of one bootstrap
     assert sobol_advice(ishigami(n, seed=3), n, 3, target=0.2) == ""
 

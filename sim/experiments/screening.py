@@ -55,10 +55,12 @@ TOP = 15
 #: Largest 95% half-width of a total Sobol index that still separates a small index from a
 #: large one (a stated assumption: indices of 0.1 and 0.2 must not share an interval).
 SOBOL_TARGET = 0.05
-#: Half-width of the total-index intervals times √n, measured on this model's outcome shares:
-#: scenarios/sweeps/main_levers_sobol.toml (8 levers, 1,000 replicates a point) gave a largest
-#: 95% half-width of 0.54 at n = 64 and 0.29 at n = 256 (docs/sweeps.md, "Screening").
-SOBOL_HALF_WIDTH_ROOT_N = 4.6
+#: Half-width of the total-index intervals times √n, measured on this model's outcome shares
+#: (docs/sweeps.md, "Sobol sample sizes"): over main_levers_sobol.toml's 8 levers, the widest
+#: 95% half-width times √n was 2.7 to 3.1 at n = 64, 128 and 256 (the U.S. walking away), and
+#: 1.3 to 1.9 for the other common classes; a class seen in under 1% of replicates (a
+#: ceasefire that holds) gave 5 to 16. The rule takes the common classes' largest.
+SOBOL_HALF_WIDTH_ROOT_N = 3.0
 
 
 # --- Morris: elementary effects and their statistics ------------------------------------------------
@@ -283,19 +285,23 @@ def sobol_precision(table: pd.DataFrame, samples: int, target: float = SOBOL_TAR
 
 
 def sobol_advice(table: pd.DataFrame, samples: int, parameters: int, target: float = SOBOL_TARGET) -> str:
-    """One sentence when the total-index intervals are wider than ``target`` ('' when they are not)."""
+    """One sentence when the total-index intervals are wider than ``target`` ('' when they are not).
+
+    It says the base samples each outcome would need, fewest first: a class seen in few
+    replicates (a ceasefire that holds) can need a hundred times more than the others.
+    """
     precision = sobol_precision(table, samples, target)
-    wide = precision[precision["half_width"] > target]
+    wide = precision[precision["half_width"] > target].sort_values("needed_samples", kind="stable")
     if wide.empty:
         return ""
-    worst = wide.loc[wide["half_width"].idxmax()]
-    need = int(wide["needed_samples"].max())
-    each = ", ".join(f"{r.output.replace('_', ' ')} {r.needed_samples:,}" for r in wide.itertuples())
+    each = "; ".join(
+        f"share {r.output.replace('_', ' ')} {r.needed_samples:,} (now ±{r.half_width:.2f}, {_short(r.parameter)})"
+        for r in wide.itertuples()
+    )
     return (
-        f"Sobol intervals too wide to use: the 95% half-width of a total index reaches {worst.half_width:.2f} "
-        f"(share {worst.output.replace('_', ' ')}, {_short(worst.parameter)}) with samples = {samples}, where "
-        f"{target:g} is the target. Half-widths fall as 1/√n: about {need:,} base samples "
-        f"({need * (parameters + 2):,} points) would reach it for every outcome (per outcome: {each})."
+        f"Sobol intervals too wide to use: with samples = {samples} the 95% half-widths of the total indices reach "
+        f"{wide['half_width'].max():.2f}, where ±{target:g} is the target. They fall as 1/√n; base samples "
+        f"needed (x {parameters + 2} points each): {each}."
     )
 
 
