@@ -56,10 +56,10 @@ TOP = 15
 #: large one (a stated assumption: indices of 0.1 and 0.2 must not share an interval).
 SOBOL_TARGET = 0.05
 #: Half-width of the total-index intervals times √n, measured on this model's outcome shares
-#: (docs/sweeps.md, "Sobol sample sizes"): over main_levers_sobol.toml's 8 levers, the widest
-#: 95% half-width times √n was 2.7 to 3.1 at n = 64, 128 and 256 (the U.S. walking away), and
-#: 1.3 to 1.9 for the other common classes; a class seen in under 1% of replicates (a
-#: ceasefire that holds) gave 5 to 16. The rule takes the common classes' largest.
+#: (docs/sweeps.md, section 10.3): over main_levers_sobol.toml's 8 levers, the widest 95%
+#: half-width times √n was 2.7 to 3.1 at n = 64, 128 and 256 (the U.S. walking away), and
+#: 1.3 to 2.0 for the other common classes; a class seen in under 1% of replicates (a
+#: ceasefire that holds) gave 5 to 19. The rule takes the common classes' largest.
 SOBOL_HALF_WIDTH_ROOT_N = 3.0
 
 
@@ -125,11 +125,8 @@ def morris_indices(
         mu_star, sigma = np.asarray(si["mu_star"], dtype=float), np.asarray(si["sigma"], dtype=float)
         conf = np.asarray(si["mu_star_conf"], dtype=float)
         frame["mu"] = np.asarray(si["mu"], dtype=float)
-        frame["mu_star"], frame["mu_star_low"], frame["mu_star_high"] = (
-            mu_star,
-            np.maximum(mu_star - conf, 0),
-            mu_star + conf,
-        )
+        frame["mu_star"] = mu_star
+        frame["mu_star_low"], frame["mu_star_high"] = np.maximum(mu_star - conf, 0), mu_star + conf
         frame["sigma"] = sigma
         frame["sigma_low"], frame["sigma_high"] = np.maximum(sigma - z * sigma_sd, 0), sigma + z * sigma_sd
         frame["rank"] = frame["mu_star"].rank(ascending=False, method="min").astype(int)
@@ -155,8 +152,8 @@ def _bootstrap_sd(effects: np.ndarray, resamples: int, seed: int) -> np.ndarray:
     """(d,) standard deviation of σ over resamples of the trajectories (with replacement)."""
     r = effects.shape[1]
     idx = np.random.default_rng(seed).integers(r, size=(resamples, r))
-    sigmas = np.std(effects[:, idx], axis=2, ddof=1)  # (d, resamples)
-    return np.std(sigmas, axis=1, ddof=1)
+    # One parameter at a time: all at once would hold d x resamples x r numbers (330 MB for 41 x 1,000 x 1,000).
+    return np.array([np.std(np.std(row[idx], axis=1, ddof=1), ddof=1) for row in effects])
 
 
 def top_parameters(table: pd.DataFrame, outcome: str, k: int = 5) -> list[str]:
@@ -321,7 +318,7 @@ def sobol_design_advice(spec: SweepSpec, target: float = SOBOL_TARGET) -> str:
     d = len(spec.parameters)
     return (
         f"{spec.path}: samples = {spec.samples} for {d} parameters gives Sobol intervals of about ±{expected:.2f} on "
-        f"the total indices (measured on this model: ±{SOBOL_HALF_WIDTH_ROOT_N:g}/√n); ±{target:g} needs about "
+        f"the total indices (measured on this model: ±{SOBOL_HALF_WIDTH_ROOT_N:.1f}/√n); ±{target:g} needs about "
         f"{need:,} base samples ({need * (d + 2):,} points). `ceasefire report` says what the run itself needs. "
         'A Morris screening first (design = "morris") finds the few parameters worth that cost.'
     )
