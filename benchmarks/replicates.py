@@ -10,9 +10,14 @@ fresh Python process so that its peak resident memory (``ru_maxrss``) is its own
 (d) a Latin hypercube of 64 points x 300 replicates through ``ceasefire sweep --workers 2``,
     with several points per chunk (the default chunk size of 20,000: 32 points per chunk, two
     chunks) and with one point per chunk (``--chunk-size 300``), alternately, three times
-    each; the ratio of their replicates per second is what packing points gains.
+    each; the ratio of their replicates per second is what packing points gains;
+(e) a Sobol' design of 1,024 points (six levers, 128 base samples) x 100 replicates against one
+    point x 100,000 replicates, both through ``ceasefire sweep --workers 2`` with the default
+    chunk size, alternately, three times each: a design of many points with few replicates
+    each should run at the replicates/s of a single large point (issue 10: within 20%).
 
-All on the packaged 30-day baseline (120 ticks of 6 hours). ``--packing-only`` runs (d) alone.
+All on the packaged 30-day baseline (120 ticks of 6 hours). ``--packing-only`` runs (d) alone,
+``--designs-only`` runs (e) alone.
 """
 
 from __future__ import annotations
@@ -134,7 +139,55 @@ def case_lhs(chunk_size: int) -> dict:
     }
 
 
-CASES = {"batch_run": case_batch_run, "vectorised": case_vectorised, "sweep": case_sweep, "lhs": case_lhs}
+SOBOL = """
+[sweep]
+name = "benchmark-sobol"
+scenario = "baseline"
+replicates = 100
+seed = 1
+design = "sobol"
+samples = 128
+[parameters]
+"actors.united_states.deadline_days" = { min = 3.0, max = 30.0 }
+"actors.united_states.extension_probability" = { min = 0.0, max = 1.0 }
+"actors.ukraine.perception.false_alarms_per_day" = { min = 0.0, max = 4.0 }
+"actors.russia.perception.false_alarms_per_day" = { min = 0.0, max = 4.0 }
+"actors.ukraine.response.forgiveness" = { min = 0.0, max = 0.8 }
+"actors.europe.guarantee_capacity" = { min = 0.0, max = 0.6 }
+"""
+
+DESIGNS = {"sobol": SOBOL, "single": SWEEP.format(replicates=100_000)}
+
+
+def case_design(which: int) -> dict:
+    """(e) The 1,024-point Sobol' design (``which`` 0) or the single 100,000-replicate point (1)."""
+    name = list(DESIGNS)[which]
+    with tempfile.TemporaryDirectory() as tmp:
+        file = Path(tmp) / f"{name}.toml"
+        file.write_text(DESIGNS[name])
+        out = Path(tmp) / "out"
+        started = time.perf_counter()
+        command = [sys.executable, "-m", "sim.cli", "sweep", str(file), "--out", str(out), "--workers", "2", "--quiet"]
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+        wall = time.perf_counter() - started
+        meta = json.loads((out / "manifest.json").read_text())
+    return {
+        "replicates": meta["replicates_total"],
+        "points": meta["sweep"]["n_points"],
+        "seconds": wall,
+        "sweep_seconds": meta["wall_seconds"],
+        "chunks": meta["chunking"]["chunks"],
+        "points_per_chunk": meta["chunking"]["points_per_chunk"],
+    }
+
+
+CASES = {
+    "batch_run": case_batch_run,
+    "vectorised": case_vectorised,
+    "sweep": case_sweep,
+    "lhs": case_lhs,
+    "design": case_design,
+}
 
 
 def measure(case: str, n: int) -> dict:
@@ -204,20 +257,60 @@ def packing_table(repeats: int = 3) -> str:
     return "\n".join(lines)
 
 
+def designs_table(repeats: int = 3) -> str:
+    """(e): the Sobol' design and the single point alternately, so that a change of load hits both alike."""
+    labels = {"sobol": "Sobol' 1,024 points x 100", "single": "1 point x 100,000"}
+    runs: dict[str, list[dict]] = {name: [] for name in DESIGNS}
+    for i in range(repeats):
+        for which, name in enumerate(DESIGNS):
+            print(f"  running (e) {labels[name]}, round {i + 1} ...", file=sys.stderr, flush=True)
+            runs[name].append(measure("design", which))
+    lines = [
+        f"{'(e) 2 workers':<28} {'replicates':>10} {'chunks':>6} {'points/chunk':>12} {'sweep s':>8} "
+        f"{'replicates/s':>13} {'wall s':>7} {'wall rep/s':>11}",
+        "-" * 104,
+    ]
+    rates, walls = {}, {}
+    for name, results in runs.items():
+        for r in results:
+            lines.append(
+                f"{labels[name]:<28} {r['replicates']:>10,} {r['chunks']:>6} {r['points_per_chunk']:>12} "
+                f"{r['sweep_seconds']:>8.2f} {r['replicates'] / r['sweep_seconds']:>13,.0f} {r['seconds']:>7.2f} "
+                f"{r['replicates'] / r['seconds']:>11,.0f}"
+            )
+        rates[name] = sorted(r["replicates"] / r["sweep_seconds"] for r in results)[len(results) // 2]
+        walls[name] = sorted(r["replicates"] / r["seconds"] for r in results)[len(results) // 2]
+    lines.append("")
+    lines.append(
+        f"median replicates/s, Sobol' design / single point: {rates['sobol'] / rates['single']:.2f} "
+        f"(sweep's own wall time; {rates['sobol']:,.0f} / {rates['single']:,.0f}), "
+        f"{walls['sobol'] / walls['single']:.2f} (whole command, start-up included)"
+    )
+    lines.append(f"machine: {os.cpu_count()} cores; Python {sys.version.split()[0]}; load average {os.getloadavg()}")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--case", choices=list(CASES), help=argparse.SUPPRESS)
     parser.add_argument("--n", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--batch-runs", type=int, default=300, help="model runs for case (a) (default 300)")
     parser.add_argument("--packing-only", action="store_true", help="run case (d) alone: packed vs unpacked")
+    parser.add_argument("--designs-only", action="store_true", help="run case (e) alone: a Sobol' design vs one point")
     args = parser.parse_args()
     if args.case:
         print(json.dumps(CASES[args.case](args.n)))
+        return
+    if args.designs_only:
+        print(designs_table())
         return
     if not args.packing_only:
         print(table(args.batch_runs))
         print()
     print(packing_table())
+    if not args.packing_only:
+        print()
+        print(designs_table())
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ User errors end in one message on stderr and exit status 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import shlex
 import signal
@@ -37,38 +38,45 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help()
         return EXIT_USAGE
-    previous = _interrupt_on_sigterm()
+    previous = _interrupt_on_signals()
     try:
         return args.handler(args) or 0
     except ScenarioError as error:
         print(f"ceasefire: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print("ceasefire: interrupted", file=sys.stderr)
+        with contextlib.suppress(OSError):  # after SIGHUP the terminal may be gone
+            print("ceasefire: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:  # output piped into a reader that closed early, e.g. `| head`
         sys.stderr.close()
         return 0
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
-def _interrupt_on_sigterm():
-    """Make SIGTERM (``kill``, a batch system's time limit) stop a command as Ctrl-C does.
+#: Signals that stop a command as Ctrl-C does: ``kill`` or a batch system's time limit
+#: (SIGTERM), a closed terminal or a dropped SSH session (SIGHUP).
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
-    Python's default for SIGTERM ends the process at once, with no ``finally``: worker
-    pools would not be stopped and no message printed. As a KeyboardInterrupt, the command
-    stops its workers, keeps every finished chunk for ``--resume`` and exits 130. Returns
-    the previous handler (None when not in the main thread, where none can be set).
+
+def _interrupt_on_signals() -> dict:
+    """Make the ``STOP_SIGNALS`` stop a command as Ctrl-C does.
+
+    Python's default for them ends the process at once, with no ``finally``: worker pools
+    would not be stopped, temporary folders not removed and no message printed. As a
+    KeyboardInterrupt, the command stops its workers, keeps every finished chunk for
+    ``--resume`` and exits 130. Returns the previous handlers (none when not in the main
+    thread, where none can be set).
     """
     if threading.current_thread() is not threading.main_thread():
-        return None
+        return {}
 
     def interrupt(signum, frame):
         raise KeyboardInterrupt
 
-    return signal.signal(signal.SIGTERM, interrupt)
+    return {signum: signal.signal(signum, interrupt) for signum in STOP_SIGNALS}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -186,6 +194,28 @@ def _add_batch_commands(sub: argparse._SubParsersAction) -> None:
     )
     p.set_defaults(handler=_lazy("experiments.report", "cmd_report"))
 
+    p = sub.add_parser(
+        "discover", help="scenario discovery: the swept conditions under which an outcome happens (needs [explore])"
+    )
+    p.add_argument(
+        "dir", type=Path, metavar="DIR", help="a folder written by `ceasefire sweep` or `ceasefire calibrate`"
+    )
+    p.add_argument("--outcome", required=True, metavar="CLASS", help="an outcome class, e.g. mediator_walked_away")
+    p.add_argument(
+        "--threshold",
+        type=float,
+        metavar="D",
+        help="density the chosen box must reach (default: half-way from the share over all runs to the densest box)",
+    )
+    p.add_argument(
+        "--peel-alpha", type=float, default=0.05, metavar="A", help="share peeled per PRIM step (default 0.05)"
+    )
+    p.add_argument(
+        "--mass-min", type=float, default=0.05, metavar="M", help="smallest share of runs in a box (default 0.05)"
+    )
+    p.add_argument("--out", type=Path, metavar="OUT", help="output folder (default: DIR/discover/CLASS, replaced)")
+    p.set_defaults(handler=_lazy("experiments.discover", "cmd_discover"))
+
     p = sub.add_parser("compare", help="two scenarios on common random numbers: paired differences")
     p.add_argument("a", metavar="A", help="packaged name or path of the first scenario")
     p.add_argument("b", metavar="B", help="packaged name or path of the second scenario")
@@ -204,6 +234,19 @@ def _add_batch_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, help="output folder (default: a new folder under results/)")
     _add_ensemble_option(p, "both A and B")
     p.set_defaults(handler=_lazy("experiments.compare", "cmd_compare"))
+
+    p = sub.add_parser(
+        "optimise", help="search the levers a file names for the setting that makes an outcome most (least) likely"
+    )
+    p.add_argument("file", type=Path, metavar="FILE", help="an optimise file, e.g. scenarios/optimise/holding.toml")
+    p.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: results/<name>)")
+    p.add_argument("--trials", type=_positive_int, metavar="N", help="candidates to try (default: the file's)")
+    p.add_argument(
+        "--replicates", "-r", type=_positive_int, metavar="R", help="replicates per candidate (default: the file's)"
+    )
+    p.add_argument("--seed", type=_seed, help="seed of the runs and the sampler (default: the file's)")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(handler=_lazy("experiments.optimise_run", "cmd_optimise"))
 
 
 def _add_ensemble_option(p: argparse.ArgumentParser, what: str) -> None:

@@ -1,4 +1,4 @@
-"""Processes of a sweep: none outlives the command, SIGTERM is Ctrl-C, --workers is capped."""
+"""Processes of a sweep: none outlives the command, SIGTERM and SIGHUP are Ctrl-C, --workers is capped."""
 
 import os
 import signal
@@ -78,11 +78,12 @@ def test_sigkill_of_a_sweep_leaves_no_worker_behind(backend, tmp_path):
 
 
 @pytest.mark.slow
-def test_sigterm_stops_a_sweep_like_ctrl_c_and_resume_finishes_it(tmp_path):
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_sigterm_or_sighup_stops_a_sweep_like_ctrl_c_and_resume_finishes_it(signum, tmp_path):
     file = grid(tmp_path, 1200)
     killed = tmp_path / "killed"
     proc = start_sweep(file, killed)
-    os.kill(proc.pid, signal.SIGTERM)
+    os.kill(proc.pid, signum)
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 130
     assert err.strip() == "ceasefire: interrupted"

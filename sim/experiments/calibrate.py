@@ -334,13 +334,20 @@ def run_calibration(
     if state == "finished":
         return load_calibration(out, already_finished=True)
     check_disk(out, spec)
-    if backend == "dask":
+    workers = capped_workers(workers)
+    cluster = None
+    if backend == "dask":  # one cluster for every arm; workers with other versions are refused here
         DaskBackend.check(scheduler)
-    with folder_lock(out):
-        state = check_output(out, spec, resume)  # again: another run may have moved it on before the lock
-        if state == "finished":
-            return load_calibration(out, already_finished=True)
-        return _calibrate_locked(spec, out, state, workers, backend, scheduler, progress, command, started)
+        cluster = DaskBackend(scheduler, workers)
+    try:
+        with folder_lock(out):
+            state = check_output(out, spec, resume)  # again: another run may have moved it on before the lock
+            if state == "finished":
+                return load_calibration(out, already_finished=True)
+            return _calibrate_locked(spec, out, state, workers, backend, scheduler, progress, command, started, cluster)
+    finally:
+        if cluster is not None:
+            cluster.close()
 
 
 def _calibrate_locked(
@@ -353,13 +360,16 @@ def _calibrate_locked(
     progress: bool,
     command: str,
     started: float,
+    cluster: DaskBackend | None = None,
 ) -> CalibrationResult:
-    """The calibration itself, with ``out`` locked (each arm's sweep folder is locked too)."""
+    """The calibration itself, with ``out`` locked (each arm's sweep folder is locked too).
+
+    With Dask, every arm's sweep runs on ``cluster``, opened once by the caller.
+    """
     if state == "new":
         plan = {"identity": spec.identity(), "calibration": spec.resolved()}
         write_atomic(out / PLAN, (json.dumps(plan, indent=2, default=str) + "\n").encode())
-    workers = capped_workers(workers)
-    run = dict(workers=workers, backend=backend, scheduler=scheduler, resume=True, progress=progress)
+    run = dict(workers=workers, backend=backend, scheduler=scheduler, cluster=cluster, resume=True, progress=progress)
     arms = spec.arms()
     values = spec.values()
     rows = {}

@@ -41,11 +41,11 @@ def write_calibration_report(path: Path) -> Path:
     with atomic_folder(out, replace=True) as tmp:
         for figure in ("posterior.png", "predictive.png"):
             shutil.copy2(path / figure, tmp / figure)
-        (tmp / "index.html").write_text(_page(meta, tables))
+        (tmp / "index.html").write_text(_page(meta, tables, _discovery(path)))
     return out
 
 
-def _page(meta: dict, t: dict[str, pd.DataFrame]) -> str:
+def _page(meta: dict, t: dict[str, pd.DataFrame], discovery: str = "") -> str:
     c = meta["calibration"]
     informed = t["posterior"][t["posterior"]["informed"]]
     facts = [
@@ -92,11 +92,21 @@ test of the accepted sets' quantiles against the uniform, p &lt; 0.01 / {len(t['
 at their prior: the patterns say nothing about them.</p>
 <img src="posterior.png" alt="prior and posterior per parameter">
 {_table(posterior)}
-<p>Data: <a href="../ensemble.parquet">ensemble.parquet</a>, <a href="../draws.parquet">draws.parquet</a>,
+{discovery}<p>Data: <a href="../ensemble.parquet">ensemble.parquet</a>, <a href="../draws.parquet">draws.parquet</a>,
 <a href="../acceptance.csv">acceptance.csv</a>, <a href="../predictive.csv">predictive.csv</a>,
 <a href="../posterior.csv">posterior.csv</a>, <a href="../manifest.json">manifest.json</a>.</p>
 </body></html>
 """
+
+
+def _discovery(path: Path) -> str:
+    """Figures of `ceasefire discover` on this calibration (DIR/discover/), if any, after the page."""
+    from .discover import report_entries
+
+    return "".join(
+        f'<h2>{html.escape(h)}</h2><img src="{html.escape(f)}" alt="{html.escape(h)}"><p class="caption">{html.escape(c)}</p>\n'
+        for f, h, c in report_entries(path)
+    )
 
 
 def _table(frame: pd.DataFrame) -> str:

@@ -47,7 +47,7 @@ DESIGNS = ("grid", "lhs", "sobol", "morris")
 SWEEP_KEYS: dict[str, str] = {
     "name": NAME_ALLOWED,
     "description": "one line (a string)",
-    "scenario": "a packaged scenario name or a path relative to the sweep file",
+    "scenario": "one packaged scenario name or a path relative to the sweep file (to compare scenarios: `ceasefire compare A B`)",
     "replicates": "a whole number >= 1 (replicates per design point)",
     "seed": "a whole number from 0 to 2**64 - 1",
     "design": "one of 'grid', 'lhs', 'sobol', 'morris'",
@@ -258,25 +258,37 @@ def _unknown_key(src: str, path: str, key: str, allowed: Mapping | tuple) -> Sce
     return ScenarioError(src, path, f"unknown key {key!r}{hint}", f"keys here are {', '.join(allowed)}")
 
 
-def _string(table: Mapping, key: str, src: str, default: str | None) -> str:
+def _string(
+    table: Mapping, key: str, src: str, default: str | None, head: str = "sweep", keys: Mapping = SWEEP_KEYS
+) -> str:
+    """``head.key`` of the file as text; ``keys`` says what each key allows (other files reuse this)."""
     if key not in table:
         if default is None:
-            raise ScenarioError(src, f"sweep.{key}", "nothing (a required field is missing)", SWEEP_KEYS[key])
+            raise ScenarioError(src, f"{head}.{key}", "nothing (a required field is missing)", keys[key])
         return default
     value = table[key]
     if not isinstance(value, str):
-        raise ScenarioError(src, f"sweep.{key}", _show(value), SWEEP_KEYS[key])
+        raise ScenarioError(src, f"{head}.{key}", _show(value), keys[key])
     return value
 
 
-def _integer(table: Mapping, key: str, src: str, low: int, default: int | None = None, high: int | None = None) -> int:
+def _integer(
+    table: Mapping,
+    key: str,
+    src: str,
+    low: int,
+    default: int | None = None,
+    high: int | None = None,
+    head: str = "sweep",
+    keys: Mapping = SWEEP_KEYS,
+) -> int:
     if key not in table:
         if default is None:
-            raise ScenarioError(src, f"sweep.{key}", "nothing (a required field is missing)", SWEEP_KEYS[key])
+            raise ScenarioError(src, f"{head}.{key}", "nothing (a required field is missing)", keys[key])
         return default
     value = table[key]
     if isinstance(value, bool) or not isinstance(value, int) or value < low or (high is not None and value > high):
-        raise ScenarioError(src, f"sweep.{key}", _show(value), SWEEP_KEYS[key])
+        raise ScenarioError(src, f"{head}.{key}", _show(value), keys[key])
     return value
 
 
@@ -398,15 +410,12 @@ def _apply(base: Scenario, overrides: Mapping[str, Any], src: str, where: str) -
         raise ScenarioError(src, f"{where}.{error.path}" if error.path else where, error.found, error.allowed) from None
 
 
-def _check_disjoint(fixed: Mapping[str, Any], swept: Mapping[str, Any], src: str) -> None:
-    """Refuse a key path both fixed and swept: one of the two values would be silently dropped."""
+def _check_disjoint(fixed: Mapping[str, Any], swept: Mapping[str, Any], src: str, table: str = "parameters") -> None:
+    """Refuse a key path both fixed and swept (in ``[table]``): one of the two values would be silently dropped."""
     both = [key for key in swept if key in fixed]
     if both:
         raise ScenarioError(
-            src,
-            f"fixed.{both[0]}",
-            "a key path also in [parameters]",
-            "each key path in [fixed] or [parameters], not both",
+            src, f"fixed.{both[0]}", f"a key path also in [{table}]", f"each key path in [fixed] or [{table}], not both"
         )
 
 
@@ -415,6 +424,7 @@ def _parameters(table: Mapping, design: str, base: Scenario, src: str) -> dict[s
     if not table:
         raise ScenarioError(src, "parameters", "an empty table", "at least one scenario key path to vary")
     _check_paths(table, base, src, "parameters")
+    _check_model_inputs(table, src)
     fields = scenario_fields()
     out: dict[str, Any] = {}
     for key, value in table.items():
@@ -429,6 +439,22 @@ def _parameters(table: Mapping, design: str, base: Scenario, src: str) -> dict[s
                 _apply(base, {key: v}, src, "parameters")
             out[key] = (low, high)
     return out
+
+
+#: Scenario keys that label a scenario without changing its model: sweeping them would run the same model at every point.
+LABEL_KEYS = ("name", "description")
+
+
+def _check_model_inputs(table: Mapping, src: str) -> None:
+    """Refuse a swept scenario label: every point would be the same scenario under another name."""
+    for key in table:
+        if key in LABEL_KEYS:
+            raise ScenarioError(
+                src,
+                f"parameters.{key}",
+                f"the scenario's {key}, which labels it and changes nothing in the model",
+                "a key path the model reads; to compare whole scenarios, `ceasefire compare A B` (or one sweep each)",
+            )
 
 
 def _grid_values(value: Any, src: str, where: str) -> tuple:

@@ -43,9 +43,9 @@ from sim.scenario import thaw, validated_scenario
 from sim.scenario.schema import scenario_fields
 
 from .budget import check_sweep, clock_steps
+from .dask_backend import RETRIES, DaskBackend, checked_versions
 from .files import check_writable, folder_lock, is_empty, refuse_if_locked, write_atomic
 from .processes import available_cores, capped_workers, watch_parent
-from .run import versions
 from .stats import km_median
 from .sweep import SweepSpec
 
@@ -262,163 +262,6 @@ def _stop_pool(pool) -> None:
     for process in processes:
         process.join(timeout=5)
     pool.shutdown(wait=True)  # the pool's own thread sees its workers gone and releases its queues
-
-
-class DaskBackend:
-    """A Dask client: a fresh ``LocalCluster`` or an existing scheduler at ``address``."""
-
-    @staticmethod
-    def check(address: str | None) -> None:
-        """Refuse, before anything is written, a missing dask.distributed or a --scheduler that is none."""
-        try:
-            import dask.distributed  # noqa: F401
-        except ImportError:
-            raise ScenarioError(
-                "--backend", "dask", "dask.distributed is not installed", "pip install 'ceasefire-sim[dask]'"
-            ) from None
-        if address is not None:
-            check_scheduler(address)
-
-    def __init__(self, address: str | None, workers: int) -> None:
-        """Connect to ``address`` (checked with ``check`` first) or start a private LocalCluster."""
-        from dask.distributed import Client, LocalCluster
-
-        self.cluster = None
-        if address is None:
-            self.cluster, self.client = private_cluster(LocalCluster, Client, workers)
-        else:
-            try:
-                self.client = Client(address, timeout=f"{HANDSHAKE_SECONDS}s")
-            except (OSError, TimeoutError, ValueError) as exc:
-                raise _no_scheduler(address, exc) from None
-        self.address = self.client.scheduler.address
-
-    @property
-    def n_workers(self) -> int:
-        return max(1, len(self.client.scheduler_info().get("workers", {})))
-
-    def results(self, tasks: Iterable[ChunkTask]) -> Iterator[tuple]:
-        from dask.distributed import as_completed
-
-        tasks = iter(tasks)
-        window = 2 * self.n_workers
-        queue = as_completed([self.client.submit(run_chunk, t, pure=False) for t in _take(tasks, window)])
-        for future in queue:
-            result = future.result()
-            future.release()
-            for t in _take(tasks, 1):
-                queue.add(self.client.submit(run_chunk, t, pure=False))
-            yield result
-
-    def close(self) -> None:
-        """Close the client and any LocalCluster; an interrupted close says so once, not in Dask's log lines."""
-        import logging
-
-        log = logging.getLogger("distributed")
-        level = log.level
-        log.setLevel(logging.ERROR)  # e.g. "Worker process still alive ..., killing"
-        try:
-            if self.cluster is not None:
-                with contextlib.suppress(Exception):  # e.g. "... ended with CancelledError" from each worker
-                    self.client.run(_quiet_logs)
-            self.client.close()
-            if self.cluster is not None:
-                self.cluster.close()
-        finally:
-            log.setLevel(level)
-
-
-#: Seconds a --scheduler has to connect and answer Dask's handshake.
-HANDSHAKE_SECONDS = 5
-
-
-def check_scheduler(address: str) -> None:
-    """Refuse ``address`` unless a Dask scheduler there answers the handshake within seconds.
-
-    dask.distributed bounds the connection but not the handshake after it: a server that
-    accepts and stays silent kept ``Client`` waiting for minutes, and one that answers
-    something else (an HTTP server) made it read a frame length of exabytes.
-    """
-    import asyncio
-    from concurrent.futures import ThreadPoolExecutor
-
-    from distributed.comm import connect
-    from distributed.security import Security
-
-    async def handshake() -> dict:
-        args = Security().get_connection_args("client")
-        comm = await connect(address, timeout=HANDSHAKE_SECONDS, **args)
-        try:
-            return comm.remote_info
-        finally:
-            comm.abort()
-
-    try:  # in a thread of its own: the caller may be inside an event loop already (a notebook)
-        with ThreadPoolExecutor(1) as thread:
-            info = thread.submit(asyncio.run, asyncio.wait_for(handshake(), HANDSHAKE_SECONDS + 1)).result()
-    except Exception as exc:  # any failure, e.g. MemoryError from a non-Dask reply: one message
-        raise _no_scheduler(address, exc) from None
-    if not isinstance(info, dict) or "pickle-protocol" not in info:
-        raise _no_scheduler(address, ValueError("not a Dask handshake"))
-
-
-def _no_scheduler(address: str, exc: BaseException) -> ScenarioError:
-    reason = "timed out" if isinstance(exc, TimeoutError) else " ".join(f"{exc.__class__.__name__}: {exc}".split())[:160]
-    return ScenarioError(
-        "--scheduler",
-        address,
-        f"no Dask scheduler answering within {HANDSHAKE_SECONDS} s ({reason})",
-        "the address of a running `dask scheduler` on a trusted, private network, e.g. tcp://10.0.0.5:8786",
-    )
-
-
-def private_cluster(local_cluster, client, workers: int):
-    """A LocalCluster only this process can use: TLS with throw-away credentials, no HTTP.
-
-    A plain LocalCluster accepts any local user's client, and a client runs pickled code
-    in the workers; it also serves status pages over HTTP (the scheduler on 8787 even
-    with no dashboard). Here every connection needs the temporary certificate held only by
-    this process, and the HTTP servers serve no routes and are closed once started.
-    """
-    import dask
-
-    try:
-        import cryptography  # noqa: F401  - Security.temporary() needs it
-    except ImportError:
-        raise ScenarioError(
-            "--backend", "dask", "the cryptography package missing", "pip install 'ceasefire-sim[dask]'"
-        ) from None
-    with dask.config.set({"distributed.scheduler.http.routes": [], "distributed.worker.http.routes": []}):
-        cluster = local_cluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            security=True,
-            dashboard_address=None,
-            worker_dashboard_address=None,
-            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},  # not 8787, which it would take otherwise
-        )
-    try:
-        connected = client(cluster)
-        connected.run_on_scheduler(_stop_http_server)  # on the servers' own event loops
-        connected.run(_stop_http_server)
-    except BaseException:
-        cluster.close()
-        raise
-    return cluster, connected
-
-
-def _stop_http_server(dask_worker=None, dask_scheduler=None) -> None:
-    """Run on the scheduler and each worker: close the HTTP server each starts (nothing needs it here)."""
-    (dask_worker or dask_scheduler).http_server.stop()
-
-
-def _quiet_logs() -> None:
-    """Run in each worker of our LocalCluster as it closes: only errors are worth a line then."""
-    import logging
-
-    logging.getLogger("distributed").setLevel(logging.ERROR)
 
 
 def _take(iterator: Iterator, n: int) -> list:
@@ -643,14 +486,18 @@ def run_sweep(
     progress: bool = True,
     command: str = "",
     check: bool = True,
+    cluster: DaskBackend | None = None,
 ) -> SweepOutput:
     """Run (or finish) ``spec`` into ``out``; see the module docstring for the files.
 
-    Refusals (the folder, a --scheduler) come before anything is written. The folder is
-    then locked, so a second run into it is refused instead of replacing its files.
+    Refusals (the folder, a --scheduler, Dask workers whose versions differ from this
+    process's) come before anything is written. The folder is then locked, so a second run
+    into it is refused instead of replacing its files.
 
     Unless ``check`` is false (the caller checked), a sweep that cannot fit in memory is
     refused before anything is written, and a long one warned about (:func:`check_budget`).
+    ``cluster`` is an open Dask backend to run on (the caller closes it; a calibration runs
+    all its sweeps on one); otherwise ``backend="dask"`` opens one for this sweep alone.
     """
     started = time.perf_counter()
     refuse_if_locked(out)
@@ -663,13 +510,20 @@ def run_sweep(
         size = plan.get("chunk_size") or chunk_size or spec.chunk_size
         packing = plan.get("points_per_chunk") or points_per_chunk(spec, size, workers)
         check_budget(spec, size, packing, workers)
-    if backend == "dask":
+    own = None
+    if backend == "dask" and cluster is None:
         DaskBackend.check(scheduler)
-    with folder_lock(out):
-        state = check_output(out, spec, resume)  # again: another run may have moved it on before the lock
-        if state == "finished":
-            return SweepOutput(out, 0, 0, 0, 0.0, already_finished=True)
-        return _run_locked(spec, out, state, workers, backend, scheduler, chunk_size, progress, command, started)
+        cluster = own = DaskBackend(scheduler, workers)
+    try:
+        with folder_lock(out):
+            state = check_output(out, spec, resume)  # again: another run may have moved it on before the lock
+            if state == "finished":
+                return SweepOutput(out, 0, 0, 0, 0.0, already_finished=True)
+            dask = cluster if backend == "dask" else None
+            return _run_locked(spec, out, state, workers, dask, chunk_size, progress, command, started)
+    finally:
+        if own is not None:
+            own.close()
 
 
 def _run_locked(
@@ -677,8 +531,7 @@ def _run_locked(
     out: Path,
     state: str,
     workers: int,
-    backend: str,
-    scheduler: str | None,
+    dask: DaskBackend | None,
     chunk_size: int | None,
     progress: bool,
     command: str,
@@ -687,33 +540,24 @@ def _run_locked(
     """The sweep itself, with ``out`` locked: run the missing chunks, then write the final files."""
     plan = read_plan(out) if state == "partial" else {}
     chunk_size = plan.get("chunk_size") or chunk_size or spec.chunk_size
-    dask = DaskBackend(scheduler, workers) if backend == "dask" else None
-    try:
-        if state == "new":
-            packing = points_per_chunk(spec, chunk_size, dask.n_workers if dask else workers)
-            start_output(out, spec, chunk_size, packing)
-        else:  # a resumed sweep keeps its first run's chunks, whatever runs it now
-            packing = plan.get("points_per_chunk", 1)
-        chunks = plan_chunks(len(spec.points), spec.replicates, chunk_size, packing)
-        done = finished_chunks(out, chunks, spec.replicates if spec.independent_points else 0)
-        todo = [c for c in chunks if c.name not in done]
-        tasks = make_tasks(spec, todo)
-        if dask is not None:
-            results = dask.results(tasks)
-        elif workers == 1:
-            results = serial_results(tasks)
-        else:
-            results = local_results(tasks, workers)
-        with contextlib.closing(results):  # an interrupted drain stops the workers before the error goes up
-            worker_peak = _drain(results, out, spec, chunks, done, progress)
-        execution = {
-            "backend": backend,
-            "workers": dask.n_workers if dask else workers,
-            "scheduler": (scheduler or "LocalCluster") if dask else None,
-        }
-    finally:
-        if dask is not None:
-            dask.close()
+    if state == "new":
+        packing = points_per_chunk(spec, chunk_size, dask.n_workers if dask else workers)
+        start_output(out, spec, chunk_size, packing)
+    else:  # a resumed sweep keeps its first run's chunks, whatever runs it now
+        packing = plan.get("points_per_chunk", 1)
+    chunks = plan_chunks(len(spec.points), spec.replicates, chunk_size, packing)
+    done = finished_chunks(out, chunks, spec.replicates if spec.independent_points else 0)
+    todo = [c for c in chunks if c.name not in done]
+    tasks = make_tasks(spec, todo)
+    if dask is not None:
+        results = dask.results(run_chunk, tasks)
+    elif workers == 1:
+        results = serial_results(tasks)
+    else:
+        results = local_results(tasks, workers)
+    with contextlib.closing(results):  # an interrupted drain stops the workers before the error goes up
+        worker_peak = _drain(results, out, spec, chunks, done, progress)
+    execution = dask_execution(dask) if dask else {"backend": "local", "workers": workers, "scheduler": None}
     summaries = assemble(out, spec, chunks)
     wall = time.perf_counter() - started
     replicates_run = sum(c.size for c in todo)
@@ -735,10 +579,26 @@ def _run_locked(
     return SweepOutput(out, len(chunks), len(todo), replicates_run, wall)
 
 
+def dask_execution(dask: DaskBackend) -> dict:
+    """How a Dask sweep ran: the workers that ran its chunks, each with its versions and chunk count."""
+    return {
+        "backend": "dask",
+        "workers": len(dask.ran) or dask.n_workers,
+        "scheduler": dask.label,
+        "retries": RETRIES,
+        "dask_workers": {address: dask.ran[address] for address in sorted(dask.ran)},
+    }
+
+
 def _drain(
     results: Iterator[tuple], out: Path, spec: SweepSpec, chunks: list[Chunk], done: set[str], progress: bool
 ) -> int:
-    """Write each finished chunk as it arrives, with a progress bar; returns workers' peak memory (KiB)."""
+    """Write each finished chunk as it arrives, with a progress bar; returns workers' peak memory (KiB).
+
+    A chunk that arrives twice (a worker lost after it finished, its chunk run again) is
+    written once: the second copy, the same rows, is dropped.
+    """
+    written: set[str] = set()
     left: dict[int, int] = {}
     for c in chunks:
         if c.name not in done:
@@ -761,6 +621,9 @@ def _drain(
     ) as bar:
         bar.set_postfix_str(f"points {n_points - len(left)}/{n_points}")
         for chunk, rows, rss in results:
+            if chunk.name in written:
+                continue
+            written.add(chunk.name)
             write_chunk(out, chunk, rows)
             peak = max(peak, rss)
             for p in chunk.point_ids:
@@ -875,10 +738,7 @@ def manifest(
     resumed: bool,
 ) -> dict:
     """Everything needed to rerun the sweep and to judge how it ran."""
-    import pyarrow
-    import scipy
-
-    extra = {"scipy": scipy.__version__, "pyarrow": pyarrow.__version__}
+    extra = {}
     if execution["backend"] == "dask":
         import dask
 
@@ -890,7 +750,7 @@ def manifest(
         "sweep": spec.resolved(),
         "seed": spec.seed,
         "replicates_total": len(spec.points) * spec.replicates,
-        "versions": {**versions(), **extra},
+        "versions": {**checked_versions(), **extra},
         "execution": execution,
         "chunking": {
             "chunk_size": chunk_size,

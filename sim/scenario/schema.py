@@ -91,7 +91,10 @@ def _belligerent(ukraine: bool) -> dict:
         },
         "perception": {
             "false_alarms_per_day": Field(
-                "float", "strikes that never happened, perceived per day in each target class it holds fire in", 0.0, 1000.0
+                "float",
+                "strikes that never happened, perceived per day in each target class it holds fire in",
+                0.0,
+                1000.0,
             ),
             "miss": _prob("probability of missing a strike that happened"),
         },
@@ -164,8 +167,13 @@ SCHEMA: dict = {
     },
     "outcomes": {
         "hold_days": Field(
-            "float", "days an agreement must have been in force at the horizon to count as holding", 0.0, 3650.0,
-            required=False, default=7.0, prior=False,
+            "float",
+            "days an agreement must have been in force at the horizon to count as holding",
+            0.0,
+            3650.0,
+            required=False,
+            default=7.0,
+            prior=False,
         ),
     },
     "actors": {
@@ -197,8 +205,10 @@ SCHEMA: dict = {
             "monitoring": _prob("strength of a European monitoring mission under an agreement"),
             "reassurance": _prob("share of Ukraine's distrust premium that full guarantees remove"),
             "deterrence": Field(
-                "float", "rise in Russia's tolerance before breaking a guaranteed agreement, per unit guarantee",
-                0.0, 100.0,
+                "float",
+                "rise in Russia's tolerance before breaking a guaranteed agreement, per unit guarantee",
+                0.0,
+                100.0,
             ),
         },
     },
@@ -257,3 +267,113 @@ def scenario_fields(tree: dict | None = None, prefix: str = "") -> dict[str, Fie
         else:
             out[f"{prefix}{key}"] = spec
     return out
+
+
+# --- names and units for people ------------------------------------------------------------------
+
+#: How figures name the owner of an ``actors.<who>.`` key path.
+ACTOR_NAMES = {"russia": "Russia's", "ukraine": "Ukraine's", "united_states": "U.S.", "europe": "Europe's"}
+
+#: A short name and a unit for every key path (``*`` stands for either belligerent, and for
+#: each issue): what a figure's axis or a table says instead of the raw path.
+LABELS: dict[str, tuple[str, str]] = {
+    "name": ("scenario name", "text"),
+    "description": ("description", "text"),
+    "ensemble": ("ensemble file", "path"),
+    "clock.start": ("start time", "date-time"),
+    "clock.tick_hours": ("time step", "hours"),
+    "clock.horizon_days": ("horizon", "days"),
+    "military.strike_events_per_hour": ("strike events at full intensity", "per hour"),
+    "military.battle_drift": ("battlefield drift", "per strike-day"),
+    "military.battle_noise": ("battlefield noise", "per square-root day"),
+    "military.learning": ("optimism decay", "per strike-day"),
+    "military.clear_hours": ("time to clear up an incident", "hours"),
+    "negotiation.enabled": ("negotiation", "on/off"),
+    "negotiation.round_days": ("time between mediated rounds", "days"),
+    "negotiation.text_step": ("mediator's text step", "share of the way, 0-1"),
+    "negotiation.ceasefire_days": ("ceasefire duration", "days"),
+    "negotiation.retry_days": ("wait after a collapse", "days"),
+    "negotiation.bilateral_round_days": ("time between direct rounds", "days"),
+    "outcomes.hold_days": ("time in force to count as holding", "days"),
+    "actors.*.incidents_per_day": ("local incidents", "per day"),
+    "actors.*.strikes.military": ("intensity against military targets", "share of full scale"),
+    "actors.*.strikes.civilian": ("intensity against civilian targets", "share of full scale"),
+    "actors.*.response.rule": ("response rule", "category"),
+    "actors.*.response.mirror_gain": ("mirror gain", "times own intensity"),
+    "actors.*.response.forgiveness": ("forgiveness", "probability"),
+    "actors.*.response.answer_lag_hours": ("answer lag", "hours"),
+    "actors.*.response.join_truce": ("chance of joining a truce", "probability"),
+    "actors.*.response.answer_civilian": ("answer in the civilian class", "yes/no"),
+    "actors.*.perception.false_alarms_per_day": ("false alarms", "per day"),
+    "actors.*.perception.miss": ("missed strikes", "probability"),
+    "actors.*.commitment.tolerance": ("violation tolerance", "counted violations"),
+    "actors.*.commitment.memory_hours": ("violation memory", "hours"),
+    "actors.*.commitment.trust": ("initial trust", "0-1 scale"),
+    "actors.*.commitment.trust_loss": ("trust lost per violation", "share of trust"),
+    "actors.*.commitment.collapse_trust_loss": ("trust lost at a collapse", "share of trust"),
+    "actors.*.commitment.trust_recovery_per_day": ("trust recovery", "per day"),
+    "actors.*.commitment.distrust_premium": ("distrust premium", "0-1 scale"),
+    "actors.*.concession.beta": ("concession exponent beta", "dimensionless"),
+    "actors.*.concession.deadline_days": ("private concession deadline", "days"),
+    "actors.*.concession.pressure_speedup": ("concession speed-up from pressure", "per unit of pressure"),
+    "actors.*.concession.cost_speedup": ("concession speed-up from war cost", "per unit of war-cost rate"),
+    "actors.*.opening.*": ("opening position on {issue}", "position, 0-1"),
+    "actors.*.limit.*": ("limit on {issue}", "position, 0-1"),
+    "actors.*.weights.*": ("weight of {issue}", "relative weight"),
+    "actors.*.reservation.base": ("value of no deal", "utility"),
+    "actors.*.reservation.battle_weight": ("no-deal value of battlefield gains", "utility per unit of gain"),
+    "actors.*.reservation.cost_weight": ("no-deal value lost to war cost", "utility per strike-day"),
+    "actors.*.reservation.pressure_weight": ("no-deal value lost to pressure", "utility per unit of pressure"),
+    "actors.*.reservation.optimism": ("initial optimism", "battlefield units"),
+    "actors.*.reservation.aid_weight": ("no-deal value of foreign aid", "utility per unit of aid"),
+    "actors.*.guarantee_offset": ("neutrality cost offset by guarantees", "share"),
+    "actors.*.bilateral_acceptance": ("chance of taking a bilateral offer", "probability"),
+    "actors.united_states.deadline_days": ("deadline", "days"),
+    "actors.united_states.extension_probability": ("chance of extending the deadline", "probability"),
+    "actors.united_states.extension_days": ("deadline extension", "days"),
+    "actors.united_states.review_days": ("time to the next review", "days"),
+    "actors.united_states.required_progress": ("required progress", "share of the initial gap"),
+    "actors.united_states.violation_weight": ("progress discount per accusation", "per accusation"),
+    "actors.united_states.accusation_memory_days": ("accusation memory", "days"),
+    "actors.united_states.pressure": ("pressure on the parties", "model units"),
+    "actors.united_states.deadline_urgency": ("deadline urgency", "model units of pressure"),
+    "actors.united_states.step_back_pressure": ("pressure kept after stepping back", "share"),
+    "actors.united_states.return_per_day": ("return rate after stepping back", "per day"),
+    "actors.united_states.aid": ("aid", "share of Ukraine's foreign aid"),
+    "actors.united_states.aid_cut": ("aid held back after stepping back", "share"),
+    "actors.united_states.monitoring": ("monitoring strength", "0-1 scale"),
+    "actors.europe.aid": ("aid", "share of Ukraine's foreign aid"),
+    "actors.europe.backfill": ("backfill of a U.S. aid cut", "share"),
+    "actors.europe.guarantee_capacity": ("guarantee capacity", "0-1 scale"),
+    "actors.europe.sequencing_push": ("push for ceasefire first", "0-1 scale"),
+    "actors.europe.monitoring": ("monitoring strength", "0-1 scale"),
+    "actors.europe.reassurance": ("reassurance", "share of the distrust premium"),
+    "actors.europe.deterrence": ("deterrence", "counted violations per unit of guarantee"),
+}
+
+
+def name_and_unit(path: str) -> tuple[str, str] | None:
+    """(name with its owner, unit) of a key path, or None for a path :data:`LABELS` does not name."""
+    parts = path.split(".")
+    owner = ACTOR_NAMES.get(parts[1], "") if parts[0] == "actors" and len(parts) > 2 else ""
+    issue = parts[-1] if parts[-1] in ISSUES else ""
+    keys = [path]
+    if owner:
+        keys.append(".".join(["actors", "*", *parts[2:]]))
+        if issue:
+            keys.append(".".join(["actors", "*", *parts[2:-1], "*"]))
+    entry = next((LABELS[k] for k in keys if k in LABELS), None)
+    if entry is None:
+        return None
+    name = entry[0].format(issue=issue.replace("_", " "))
+    return (f"{owner} {name}" if owner else name[:1].upper() + name[1:]), entry[1]
+
+
+def label(path: str) -> str:
+    """A key path as a person reads it on an axis or in a table: owner, name and unit.
+
+    ``actors.united_states.deadline_days`` -> ``U.S. deadline (days)``. A path without a
+    name here is returned as it is: a figure never invents a unit.
+    """
+    named = name_and_unit(path)
+    return path if named is None else f"{named[0]} ({named[1]})"
