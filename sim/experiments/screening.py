@@ -34,6 +34,7 @@ import pandas as pd
 from scipy import stats
 
 from sim.model.outcomes import OUTCOMES
+from sim.scenario.schema import label
 
 from .figures import OUTCOME_COLOURS, plt
 from .sweep import DEFAULT_LEVELS, QUANTILE, SweepSpec
@@ -52,6 +53,8 @@ __all__ = [
 RESAMPLES = 1000
 #: Parameters drawn per outcome in the μ* figure (the rest are in morris.csv).
 TOP = 15
+#: Width of the figures, in inches: the report's widest (report.MAX_WIDTH_IN), shown at native size.
+WIDTH_IN = 10.5
 #: Largest 95% half-width of a total Sobol index that still separates a small index from a
 #: large one (a stated assumption: indices of 0.1 and 0.2 must not share an interval).
 SOBOL_TARGET = 0.05
@@ -204,56 +207,51 @@ def morris_report(result, folder: Path) -> list[tuple]:
             "Morris screening: μ* against σ",
             "Each parameter's μ* against σ (standard deviation of its elementary effects). Near the diagonal or "
             "above: the effect changes with the other parameters (interactions) or is non-linear; near the "
-            "horizontal axis: a steady effect. The five largest μ* are labelled.",
+            "horizontal axis: a steady effect. The five largest μ* are numbered by their rank, as ordered in the "
+            "figure above.",
         ),
     ]
 
 
 def figure_mu_star(table: pd.DataFrame, outcomes: list[str], top: int = TOP):
-    cols = min(3, len(outcomes)) or 1
+    """One panel per outcome class: the ``top`` largest μ* with their intervals, largest on top."""
+    cols = min(2, len(outcomes)) or 1
     rows = math.ceil(len(outcomes) / cols) or 1
     fig, axes = plt.subplots(
-        rows, cols, figsize=(5.2 * cols, (0.28 * top + 1.2) * rows), squeeze=False, layout="constrained"
+        rows, cols, figsize=(WIDTH_IN, (0.3 * top + 1.0) * rows), squeeze=False, layout="constrained"
     )
     for ax, o in zip(axes.flat, outcomes, strict=False):
         t = table[table["outcome"] == o].sort_values("mu_star", ascending=False).head(top)
         y = np.arange(len(t))
         err = np.vstack([t["mu_star"] - t["mu_star_low"], t["mu_star_high"] - t["mu_star"]])
         ax.barh(y, t["mu_star"], xerr=err, color=OUTCOME_COLOURS[OUTCOMES.index(o)], capsize=2)
-        ax.set_yticks(y, [_short(p) for p in t["parameter"]], fontsize=7)
+        ax.set_yticks(y, [label(p) for p in t["parameter"]])
         ax.invert_yaxis()
-        ax.set_title(f"share {o.replace('_', ' ')}", fontsize=9)
-        ax.tick_params(axis="x", labelsize=7)
+        ax.set_title(f"share {o.replace('_', ' ')}")
     for ax in list(axes.flat)[len(outcomes) :]:
         ax.axis("off")
-    fig.supxlabel("μ* (share per unit of quantile; 95% bootstrap interval)", fontsize=9)
+    fig.supxlabel("μ* (share per unit of quantile; 95% bootstrap interval)")
     return fig
 
 
 def figure_mu_sigma(table: pd.DataFrame, outcomes: list[str], labelled: int = 5):
-    cols = min(3, len(outcomes)) or 1
+    """One panel per outcome class: each parameter's μ* against σ, the ``labelled`` largest numbered by rank."""
+    cols = min(2, len(outcomes)) or 1
     rows = math.ceil(len(outcomes) / cols) or 1
-    fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 4.0 * rows), squeeze=False, layout="constrained")
+    fig, axes = plt.subplots(rows, cols, figsize=(WIDTH_IN, 4.0 * rows), squeeze=False, layout="constrained")
     for ax, o in zip(axes.flat, outcomes, strict=False):
         t = table[table["outcome"] == o]
-        ax.scatter(t["mu_star"], t["sigma"], s=12, color=OUTCOME_COLOURS[OUTCOMES.index(o)], edgecolor="k", lw=0.3)
+        ax.scatter(t["mu_star"], t["sigma"], s=14, color=OUTCOME_COLOURS[OUTCOMES.index(o)], edgecolor="k", lw=0.3)
         top = max(float(t["mu_star"].max()), float(t["sigma"].max()), 1e-12)
         ax.plot([0, top], [0, top], color="grey", lw=0.6, ls="--")
         for r in t.nsmallest(labelled, "rank").itertuples():
-            ax.annotate(
-                _short(r.parameter), (r.mu_star, r.sigma), fontsize=6, xytext=(3, 2), textcoords="offset points"
-            )
-        ax.set_title(f"share {o.replace('_', ' ')}", fontsize=9)
-        ax.tick_params(labelsize=7)
+            ax.annotate(str(r.rank), (r.mu_star, r.sigma), xytext=(3, 3), textcoords="offset points")
+        ax.set_title(f"share {o.replace('_', ' ')}")
     for ax in list(axes.flat)[len(outcomes) :]:
         ax.axis("off")
-    fig.supxlabel("μ*", fontsize=9)
-    fig.supylabel("σ", fontsize=9)
+    fig.supxlabel("μ*")
+    fig.supylabel("σ")
     return fig
-
-
-def _short(path: str) -> str:
-    return str(path).removeprefix("actors.")
 
 
 # --- Sobol: are the intervals usable? ----------------------------------------------------------------
@@ -292,7 +290,7 @@ def sobol_advice(table: pd.DataFrame, samples: int, parameters: int, target: flo
     if wide.empty:
         return ""
     each = "; ".join(
-        f"share {r.output.replace('_', ' ')} {r.needed_samples:,} (now ±{r.half_width:.2f}, {_short(r.parameter)})"
+        f"share {r.output.replace('_', ' ')} {r.needed_samples:,} (now ±{r.half_width:.2f}, {label(r.parameter)})"
         for r in wide.itertuples()
     )
     return (
