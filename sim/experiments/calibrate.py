@@ -49,7 +49,7 @@ from .files import check_writable, folder_lock, is_empty, refuse_if_locked, writ
 from .patterns import Pattern, PatternSet, collapse_hazards, load_patterns, pattern_scores, ratio
 from .processes import available_cores, capped_workers
 from .run import versions
-from .sweep import SweepSpec
+from .sweep import SweepSpec, prior_paths, prior_values
 from .sweep_run import DaskBackend, check_backend_options, command_line, run_sweep
 
 __all__ = ["CalibrationSpec", "calibration_spec", "run_calibration", "prior_paths", "cmd_calibrate"]
@@ -82,8 +82,7 @@ class CalibrationSpec:
 
     def values(self, rows: np.ndarray | slice = slice(None)) -> pd.DataFrame:
         """The parameter sets (values, by key path) of the given draws."""
-        unit = self.unit[rows]
-        return pd.DataFrame({p: prior.ppf(unit[:, j]) for j, (p, prior) in enumerate(self.priors.items())})
+        return prior_values(self.priors, self.unit[rows])
 
     def arms(self) -> dict[str, Scenario]:
         """The scenario, and the variant of each contrast pattern (arms that share a variant run once)."""
@@ -119,23 +118,6 @@ def arm_name(patterns: PatternSet, pattern_id: str) -> str:
     if isinstance(pattern.variant, str):
         return "variant-" + Path(pattern.variant).stem
     return "variant-" + pattern.id
-
-
-def prior_paths(scenario: Scenario) -> dict[str, Prior]:
-    """Every value the scenario draws from a prior, by key path (in file order)."""
-    found: dict[str, Prior] = {}
-
-    def walk(node: Any, prefix: str) -> None:
-        if isinstance(node, Mapping):
-            for key, value in node.items():
-                walk(value, f"{prefix}{key}.")
-        elif isinstance(node, Prior):
-            found[prefix[:-1]] = node
-
-    for key, value in scenario.data.items():
-        if key != "events":
-            walk(value, f"{key}.")
-    return found
 
 
 def calibration_spec(

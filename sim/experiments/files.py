@@ -132,7 +132,9 @@ def read_csv_table(path: Path, columns: list[str], allowed: str):
     missing = [c for c in columns if c not in table.columns]
     if missing:
         raise ScenarioError(str(path), "", f"no column {missing[0]!r}", allowed)
-    return table
+    # One block per dtype: read_csv leaves one per column, and pandas then warns on every column
+    # added to a wide table (points.csv of a Morris screening has over a hundred).
+    return table.copy()
 
 
 def write_atomic(path: Path, data: bytes | Callable[[Path], None]) -> None:

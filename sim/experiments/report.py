@@ -5,7 +5,7 @@
 1. :func:`effects_section`: each lever's effect on each outcome class in percentage points,
    with intervals that respect common random numbers (:mod:`sim.experiments.effects`);
    also ``effects.csv``.
-2. :func:`sensitivity_entries`: which levers matter most (Sobol indices, sorted).
+2. :func:`sensitivity_entries`: which levers matter most (Sobol indices, sorted; a Morris screening's μ*).
 3. :func:`discovery_entries`: scenario discovery (``ceasefire discover``), when it has run.
 4. :func:`detail_entries`: shares against each lever, heatmaps of lever pairs, survival curves.
 
@@ -39,6 +39,7 @@ from sim.scenario.schema import label, name_and_unit
 from .effects import ClusterCounts, baseline_value, cluster_counts, describe_baseline, effects_table, is_number
 from .figures import OUTCOME_COLOURS, plt
 from .files import atomic_folder, check_writable, read_csv_table, read_json_object
+from .screening import morris_report, sobol_advice, warn
 from .stats import censor_at_horizon, kaplan_meier, sobol_table
 from .sweep import sobol_blocks
 
@@ -532,11 +533,13 @@ def effects_section(result: SweepResult, folder: Path) -> str:
 
 
 def sensitivity_entries(result: SweepResult, folder: Path) -> list[Entry]:
-    """Which levers matter most: the Sobol indices of a sobol design, sorted by total index."""
+    """Which levers matter most: the Sobol indices of a sobol design, sorted by total index; a Morris screening's μ*."""
     entries = []
     if result.design == "sobol":
         table = sobol_result(result)
         table.to_csv(folder / "sobol.csv", index=False)
+        advice = sobol_advice(table, result.manifest["sweep"]["samples"], len(result.parameters))
+        warn(advice)
         save_figure(figure_sobol(table, result.parameters), folder, "sobol.png")
         entries.append(
             Entry(
@@ -547,9 +550,12 @@ def sensitivity_entries(result: SweepResult, folder: Path) -> list[Entry]:
                 "percentile-bootstrap intervals over the base samples; table in sobol.csv. First order: the "
                 "share of the outcome's variance due to the lever alone; total: including its interactions. "
                 "Each point's share is itself estimated from the replicates, so small indices near zero are "
-                "within noise.",
+                "within noise." + (f" {advice}" if advice else ""),
             )
         )
+    for fig, name, heading, caption in morris_report(result, folder):  # a Morris screening: morris.csv, figures
+        save_figure(fig, folder, name)
+        entries.append(Entry(name, heading, caption))
     return entries
 
 

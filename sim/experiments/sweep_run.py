@@ -785,10 +785,12 @@ def command_line() -> str:
 
 def cmd_sweep(args) -> int:
     """``ceasefire sweep FILE``: run a sweep file, or finish it with ``--resume``."""
+    from .screening import sobol_design_advice, warn
     from .sweep import load_sweep
 
     check_backend_options(args)
     spec = load_sweep(args.file, ensemble=args.ensemble)
+    warn(sobol_design_advice(spec))  # before the work: a Sobol sample too small for usable intervals
     out = args.out or Path("results") / spec.name
     command = command_line()
     result = run_sweep(
