@@ -159,6 +159,11 @@ def _add_batch_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--chunk-size", type=_positive_int, metavar="R", help="replicates per chunk (default: the file's, else 20000)"
     )
+    p.add_argument(
+        "--seed",
+        type=_seed,
+        help="seed of the design and the runs, instead of the file's (default output: results/<name>-seed<N>)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     _add_ensemble_option(p, "the sweep's scenario")
     p.set_defaults(handler=_lazy("experiments.sweep_run", "cmd_sweep"))

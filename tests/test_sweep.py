@@ -1,5 +1,6 @@
 """Sweeps: validation, designs, chunked execution, resume after a kill, reports."""
 
+import json
 import os
 import signal
 import subprocess
@@ -673,3 +674,38 @@ def test_sigkill_at_different_moments_then_resume_gives_identical_rows(after_chu
     run(file, tmp_path / "whole", workers=1, chunk_size=1000)
     for got, want in zip(read(killed), read(tmp_path / "whole"), strict=True):
         pd.testing.assert_frame_equal(got, want, check_exact=True)
+
+
+LHS_SEEDED = """
+[sweep]
+name = "lhs-seeded"
+scenario = "baseline"
+replicates = 20
+seed = {seed}
+design = "lhs"
+samples = 3
+
+[fixed]
+"clock.horizon_days" = 8
+
+[parameters]
+"actors.united_states.deadline_days" = {{ min = 1.0, max = 6.0 }}
+"""
+
+
+def test_seed_option_reseeds_design_and_runs_as_if_the_file_said_so(tmp_path, monkeypatch):
+    """`--seed N` is the file with `seed = N`: same design points, same rows; its default folder says the seed."""
+    (tmp_path / "a.toml").write_text(LHS_SEEDED.format(seed=1))
+    (tmp_path / "b.toml").write_text(LHS_SEEDED.format(seed=2))
+    overridden = load_sweep(tmp_path / "a.toml", seed=2)
+    written = load_sweep(tmp_path / "b.toml")
+    assert overridden.seed == 2 and overridden.identity() == written.identity()
+    pd.testing.assert_frame_equal(overridden.points, written.points)
+    assert not load_sweep(tmp_path / "a.toml").points.equals(written.points)
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["sweep", "a.toml", "--seed", "2", "--workers", "1", "--quiet"]) == 0
+    assert main(["sweep", "b.toml", "--out", "b", "--workers", "1", "--quiet"]) == 0
+    folder = tmp_path / "results" / "lhs-seeded-seed2"
+    assert json.loads((folder / "manifest.json").read_text())["seed"] == 2
+    pd.testing.assert_frame_equal(pd.read_parquet(folder / "runs.parquet"), pd.read_parquet(tmp_path / "b" / "runs.parquet"))

@@ -170,11 +170,13 @@ class SweepSpec:
 # --- reading and validation ---------------------------------------------------------------
 
 
-def load_sweep(path: str | Path, ensemble: str | Path | None = None) -> SweepSpec:
+def load_sweep(path: str | Path, ensemble: str | Path | None = None, seed: int | None = None) -> SweepSpec:
     """Read and validate a sweep file; every design point is checked against the scenario.
 
     ``ensemble`` (relative to the current folder; the CLI's ``--ensemble``) replaces the
-    file's ``sweep.ensemble`` and the scenario's own ensemble.
+    file's ``sweep.ensemble`` and the scenario's own ensemble. ``seed`` (the CLI's
+    ``--seed``) replaces the file's: it seeds both the design (lhs, sobol, morris) and the
+    runs, so a result can be checked on another seed without copying the file.
     """
     path = Path(path)
     src = str(path)
@@ -193,7 +195,7 @@ def load_sweep(path: str | Path, ensemble: str | Path | None = None) -> SweepSpe
     if design not in DESIGNS:
         raise ScenarioError(src, "sweep.design", repr(design), SWEEP_KEYS["design"])
     replicates = _integer(table, "replicates", src, low=1)
-    seed = _integer(table, "seed", src, low=0, default=0, high=SEED_LIMIT - 1)
+    seed = _integer(table, "seed", src, low=0, default=0, high=SEED_LIMIT - 1) if seed is None else seed
     chunk_size = _integer(table, "chunk_size", src, low=1, default=DEFAULT_CHUNK)
     samples = _samples(table, design, src)
     options = _morris_options(table, design, src)

@@ -789,9 +789,10 @@ def cmd_sweep(args) -> int:
     from .sweep import load_sweep
 
     check_backend_options(args)
-    spec = load_sweep(args.file, ensemble=args.ensemble)
+    seed = getattr(args, "seed", None)
+    spec = load_sweep(args.file, ensemble=args.ensemble, seed=seed)
     warn(sobol_design_advice(spec))  # before the work: a Sobol sample too small for usable intervals
-    out = args.out or Path("results") / spec.name
+    out = args.out or Path("results") / (spec.name if seed is None else f"{spec.name}-seed{seed}")
     command = command_line()
     result = run_sweep(
         spec,
