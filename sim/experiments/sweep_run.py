@@ -821,7 +821,7 @@ def cmd_sweep(args) -> int:
             f"replicate k of every point takes set k mod {ensemble.n_sets:,}"
         )
     print(
-        f"Sweep {spec.name!r}: {len(spec.points)} points x {spec.replicates:,} replicates, design {spec.design}, "
+        f"Sweep {spec.name!r}: {len(spec.points):,} points x {spec.replicates:,} replicates, design {spec.design}, "
         f"seed {spec.seed}\nRan {result.chunks_run} of {result.chunks_total} chunks{resumed}: "
         f"{result.replicates_run:,} replicates in {result.wall_seconds:.1f} s ({rate:,.0f} replicates/s)"
     )
