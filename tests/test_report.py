@@ -330,3 +330,18 @@ def test_figures_are_shown_at_native_size_with_text_legible_at_100_percent_zoom(
                 sizes = [t.get_fontsize() for t in fig.findobj(matplotlib.text.Text) if t.get_text().strip()]
                 assert min(sizes) * report.DPI / 72 * shown >= 11, name
                 report.plt.close(fig)
+
+
+def test_detail_figures_of_many_levers_are_drawn_for_those_with_the_largest_effects(tmp_path):
+    """Beyond MAX_DETAIL levers (a screening of 41 priors) only the largest effects get a figure each."""
+    from types import SimpleNamespace
+
+    levers = [f"lever_{i}" for i in range(report.MAX_DETAIL + 2)]
+    sizes = {p: float(i) for i, p in enumerate(levers)}  # lever_13 largest, then 12, ...
+    rows = [{"parameter": p, "outcome": o, "effect_pp": s * sign} for p, s in sizes.items() for o, sign in (("a", 1), ("b", -1))]
+    pd.DataFrame(rows).to_csv(tmp_path / "effects.csv", index=False)
+    drawn, sentence = report._detail_parameters(SimpleNamespace(parameters=levers), tmp_path)
+    assert drawn == levers[::-1][: report.MAX_DETAIL]
+    assert f"{report.MAX_DETAIL} of the {len(levers)} levers" in sentence
+    few = levers[: report.MAX_DETAIL]
+    assert report._detail_parameters(SimpleNamespace(parameters=few), tmp_path) == (few, "")

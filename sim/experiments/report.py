@@ -581,7 +581,8 @@ def detail_entries(result: SweepResult, points: list[int], folder: Path) -> list
         "would. For the same reason a difference between two values is known more precisely than overlapping "
         "bands suggest: the effects table at the top gives it with its paired interval."
     )
-    for i, p in enumerate(result.parameters):
+    drawn_for, cut = _detail_parameters(result, folder)
+    for i, p in enumerate(drawn_for):
         fig, marked = figure_shares(result, p)
         save_figure(fig, folder, f"shares_{i}.png")
         drawn = "bars" if result.is_category(p) else "lines"
@@ -591,7 +592,7 @@ def detail_entries(result: SweepResult, points: list[int], folder: Path) -> list
                 f"Outcome shares against {label(p)}",
                 f"Share of replicates in each outcome class at the horizon ({drawn}), pooling the points with the "
                 f"same {pooled} of {label(p)} ({n:,} replicates per point); {marked or 'the baseline lies outside'}. "
-                f"{crn}{never}",
+                f"{crn}{never}{cut}",
             )
         )
     if result.design == "grid":
@@ -620,6 +621,26 @@ def detail_entries(result: SweepResult, points: list[int], folder: Path) -> list
         )
     )
     return entries
+
+
+#: Levers beyond which the detail figures are drawn only for those with the largest effects: a
+#: screening of 41 priors would otherwise draw 41 figures (about a minute) that no one reads.
+MAX_DETAIL = 12
+
+
+def _detail_parameters(result: SweepResult, folder: Path) -> tuple[list[str], str]:
+    """The levers to draw one figure each for, and a sentence saying which were left out (or '')."""
+    levers = result.parameters
+    effects = folder / "effects.csv"
+    if len(levers) <= MAX_DETAIL or not effects.is_file():
+        return levers, ""
+    table = pd.read_csv(effects)
+    size = table.assign(size=table["effect_pp"].abs()).groupby("parameter")["size"].max()
+    ranked = sorted(levers, key=lambda p: -size.get(p, 0.0))[:MAX_DETAIL]
+    return ranked, (
+        f" Drawn for the {MAX_DETAIL} of the {len(levers)} levers with the largest effects in the effects table "
+        "(effects.csv has every lever)."
+    )
 
 
 # --- the page -----------------------------------------------------------------------------------------
