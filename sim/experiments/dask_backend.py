@@ -3,8 +3,9 @@
 - Elastic: the number of chunks in flight is twice the worker threads present, recounted at
   least every ``POLL_SECONDS`` while chunks run, so workers that join mid-sweep (``scale``, an
   adaptive dask-jobqueue or dask-kubernetes cluster) get chunks at once, and a cluster that
-  shrinks is not flooded. (An adaptive cluster sizes itself from those queued chunks alone:
-  it grows only if a chunk outlasts its ``target_duration``; docs/sweeps.md.)
+  shrinks is not flooded. On a ``--scheduler`` cluster at least ``QUEUED`` chunks wait in the
+  scheduler's queue, so that an adaptive cluster, which sizes itself from the work it sees
+  waiting, grows (docs/sweeps.md).
 - Safe: a chunk that raises is retried ``RETRIES`` times; a chunk whose worker dies or leaves
   is run again by the scheduler (up to ``distributed.scheduler.allowed-failures`` deaths).
   Either way its rows are the same, since they depend only on (seed, replicate).
@@ -38,6 +39,10 @@ HANDSHAKE_SECONDS = 5
 RETRIES = 3
 #: Longest wait between two counts of the workers present (a scale-up is noticed within it).
 POLL_SECONDS = 1.0
+#: Chunks kept submitted on a ``--scheduler`` cluster however few workers it has yet: the
+#: demand an adaptive cluster scales up to (its target is the queued work over its
+#: ``target_duration``). Each is a small task description until a worker takes it.
+QUEUED = 32
 
 
 def checked_versions() -> dict[str, str]:
@@ -128,12 +133,19 @@ class DaskBackend:
             self._refuse_if_different(address, found[address], expected)
 
     def in_flight(self) -> int:
-        """Chunks to keep submitted: two per worker thread present (recounted at most every POLL_SECONDS)."""
+        """Chunks to keep submitted: two per worker thread present (recounted at most every POLL_SECONDS).
+
+        On a ``--scheduler`` cluster at least ``QUEUED`` too: an adaptive cluster (dask-jobqueue,
+        dask-kubernetes) asks for workers in proportion to the work it sees waiting, so with
+        only two chunks per worker it would never grow past its first worker. The scheduler
+        holds the extra chunks in its own queue and hands them to workers as they free up or join.
+        """
         now = time.monotonic()
         if now - self._counted >= POLL_SECONDS:
             self._threads = sum(self.client.nthreads().values())
             self._counted = now
-        return max(1, 2 * self._threads)  # with no worker, one chunk waits: an adaptive cluster sees demand
+        queued = QUEUED if self.cluster is None else 0
+        return max(1, 2 * self._threads, queued)
 
     def results(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
         """``fn(task)`` for each task, yielded as they finish, with ``in_flight()`` submitted at a time.
