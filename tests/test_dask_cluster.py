@@ -267,3 +267,20 @@ def test_a_tls_scheduler_without_usable_credentials_is_refused_before_connecting
     with dask.config.set(dict.fromkeys(keys, str(not_pem))), pytest.raises(ScenarioError) as refused:
         check_scheduler(address)
     assert refused.value.found.startswith("TLS credentials that cannot be read (SSLError")
+
+
+@pytest.mark.slow
+def test_an_adaptive_cluster_with_no_worker_grows_for_a_sweep(sweep, tmp_path):
+    """`adapt(minimum=0)` with Dask's default settings: the queued chunks are the demand it scales up to.
+
+    With only two chunks per worker submitted, the cluster saw too little waiting work and ran
+    every chunk on its first worker.
+    """
+    file, serial = sweep
+    out = tmp_path / "adaptive"
+    with cluster(0) as (local, _):
+        local.adapt(minimum=0, maximum=3)
+        finish(start_sweep(file, out, local.scheduler_address))
+    ran = dask_workers(out)
+    assert len(ran) >= 2 and sum(w["chunks"] for w in ran.values()) == CHUNKS
+    pd.testing.assert_frame_equal(rows(out), serial, check_exact=True)
