@@ -123,6 +123,28 @@ def test_the_same_file_gives_the_same_search_and_another_seed_another(walk_away)
     assert not np.allclose(other[DEADLINE], result.trials[DEADLINE])
 
 
+@pytest.mark.slow
+def test_independent_searches_each_have_their_best_confirmed_and_the_first_is_the_single_search(tmp_path):
+    """`searches = 3`: three searches from three seeds; the first is the one-search run; each search's best is confirmed."""
+    file = write(tmp_path, goal="maximise")
+    file.write_text(file.read_text().replace("confirm = 3", "confirm = 2\nsearches = 3"))
+    spec = load_optimise(file)
+    result = run_optimise(spec, progress=False)
+    trials = result.trials
+    assert trials.groupby("search").size().to_dict() == {1: spec.trials, 2: spec.trials, 3: spec.trials}
+    assert trials["trial"].is_unique
+    (tmp_path / "one").mkdir()
+    first = search(load_optimise(write(tmp_path / "one", goal="maximise")), progress=False)
+    assert np.allclose(trials.loc[trials["search"] == 1, DEADLINE], first[DEADLINE])  # search 1 = the single search
+    assert not np.allclose(trials.loc[trials["search"] == 2, DEADLINE], first[DEADLINE])
+    table = result.confirmation.table
+    for number, tried in trials.groupby("search"):
+        best = tried.sort_values("share", ascending=False, kind="stable").iloc[0]
+        assert int(best["trial"]) in set(table["trial"])  # every search's own best is re-run on the fresh replicates
+        assert number in set(table["search"])
+    assert "Each of the 3 searches' best on the fresh replicates: search 1:" in summary(result)
+
+
 # --- the command ----------------------------------------------------------------------------------------
 
 

@@ -155,33 +155,41 @@ def _tasks(spec: OptimiseSpec, members: list[int], scalars: dict, arrays: dict, 
 
 
 def search(spec: OptimiseSpec, progress: bool = True) -> pd.DataFrame:
-    """Every candidate the search tried, in order: ``trial``, the levers, ``count``, ``n``, ``share``, ``low``, ``high``.
+    """Every candidate the searches tried, in order: ``search``, ``trial``, the levers, ``count``, ``n``, ``share``, ``low``, ``high``.
 
-    Candidates are asked for ``batch`` at a time and run side by side on ids ``0 .. R-1``.
-    The TPE sampler's "constant liar" keeps a batch's candidates apart while none is told.
+    ``spec.searches`` independent TPE searches of ``spec.trials`` candidates each (trial
+    numbers run on from one search to the next). Candidates are asked for ``batch`` at a time
+    and run side by side on ids ``0 .. R-1``, the same for every search. The TPE sampler's
+    "constant liar" keeps a batch's candidates apart while none is told.
     """
     optuna = require_optuna()
     direction = "maximize" if spec.goal == "maximise" else "minimize"
-    study = optuna.create_study(direction=direction, sampler=_sampler(optuna, spec.seed))
     space = _space(optuna, spec)
     rows = []
-    bar = tqdm(total=spec.trials, unit="trial", desc=spec.name, disable=not progress, file=sys.stderr, mininterval=0.5)
+    total = spec.trials * spec.searches
+    bar = tqdm(total=total, unit="trial", desc=spec.name, disable=not progress, file=sys.stderr, mininterval=0.5)
     with bar:
-        for first in range(0, spec.trials, spec.batch):
-            asked = [study.ask(space) for _ in range(min(spec.batch, spec.trials - first))]
-            candidates = [{path: trial.params[path] for path in spec.levers} for trial in asked]
-            counts = evaluate(spec, candidates, 0, spec.replicates).sum(axis=1)
-            for trial, candidate, count in zip(asked, candidates, counts, strict=True):
-                study.tell(trial, count / spec.replicates)
-                rows.append({"trial": trial.number, **candidate, "count": int(count)})
-            bar.update(len(asked))
-            bar.set_postfix_str(f"best so far {percent(study.best_value)}", refresh=False)
+        for number in range(spec.searches):
+            study = optuna.create_study(direction=direction, sampler=_sampler(optuna, spec.seed, number))
+            offset = number * spec.trials
+            for first in range(0, spec.trials, spec.batch):
+                asked = [study.ask(space) for _ in range(min(spec.batch, spec.trials - first))]
+                candidates = [{path: trial.params[path] for path in spec.levers} for trial in asked]
+                counts = evaluate(spec, candidates, 0, spec.replicates).sum(axis=1)
+                for trial, candidate, count in zip(asked, candidates, counts, strict=True):
+                    study.tell(trial, count / spec.replicates)
+                    rows.append(
+                        {"search": number + 1, "trial": offset + trial.number, **candidate, "count": int(count)}
+                    )
+                bar.update(len(asked))
+                bar.set_postfix_str(f"best so far {percent(study.best_value)}", refresh=False)
     return with_shares(pd.DataFrame(rows), spec.replicates)
 
 
-def _sampler(optuna, seed: int):
-    """TPE seeded from the file's seed, folded into the 32 bits NumPy's seeding takes (distinct seeds stay apart)."""
-    seed32 = int(np.random.SeedSequence(seed).generate_state(1)[0])
+def _sampler(optuna, seed: int, number: int = 0):
+    """TPE seeded from the file's seed (and the search's number after the first), folded into 32 bits."""
+    entropy = seed if number == 0 else [seed, number]  # the first search keeps the seed a single search had
+    seed32 = int(np.random.SeedSequence(entropy).generate_state(1)[0])
     with warnings.catch_warnings():  # multivariate and constant_liar were experimental before Optuna 5
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         return optuna.samplers.TPESampler(seed=seed32, multivariate=True, constant_liar=True)
@@ -251,6 +259,7 @@ def confirm(spec: OptimiseSpec, trials: pd.DataFrame, progress: bool = True) -> 
         rows.append(
             {
                 "rank": rank,
+                "search": int(top["search"].iloc[i]) if "search" in top else 1,
                 "trial": int(top["trial"].iloc[i]),
                 **candidates[i],
                 "search_share": float(top["share"].iloc[i]),
@@ -261,7 +270,7 @@ def confirm(spec: OptimiseSpec, trials: pd.DataFrame, progress: bool = True) -> 
             }
         )
     table = with_shares(pd.DataFrame(rows), stop - start)
-    columns = ["rank", "trial", *spec.levers, "search_share", "count", "n", "share", "low", "high"]
+    columns = ["rank", "search", "trial", *spec.levers, "search_share", "count", "n", "share", "low", "high"]
     table = table[columns + ["difference", "difference_low", "difference_high"]]
     difference, low, high = paired_difference(base, best)
     counted = with_shares(pd.DataFrame({"count": [int(base.sum())]}), stop - start).iloc[0]
@@ -275,9 +284,18 @@ def confirm(spec: OptimiseSpec, trials: pd.DataFrame, progress: bool = True) -> 
 
 
 def top_candidates(spec: OptimiseSpec, trials: pd.DataFrame) -> pd.DataFrame:
-    """The ``confirm`` best distinct candidates of the search, best first (ties: the earlier trial)."""
+    """The ``confirm`` best distinct candidates of the searches, best first (ties: the earlier trial).
+
+    With several searches, each search's own best is among them too, so that the
+    confirmation can say whether the searches reached the same answer.
+    """
     ranked = trials.sort_values("share", ascending=spec.goal == "minimise", kind="stable")
-    return ranked.drop_duplicates(subset=spec.levers).head(spec.confirm).reset_index(drop=True)
+    ranked = ranked.drop_duplicates(subset=spec.levers)
+    top = ranked.head(spec.confirm)
+    if "search" in ranked and spec.searches > 1:
+        firsts = ranked.drop_duplicates(subset="search")
+        top = pd.concat([top, firsts[~firsts["trial"].isin(top["trial"])]])
+    return top.reset_index(drop=True)
 
 
 def _native(value: Any) -> Any:

@@ -42,11 +42,13 @@ OPTIMISE_KEYS: dict[str, str] = {
     "batch": "a whole number >= 1 (candidates asked for at once and run side by side in one model)",
     "confirm": "a whole number from 2 to trials (best candidates of the search re-run on fresh replicates)",
     "confirm_replicates": "a whole number >= 1 (replicates per candidate in the confirmation)",
+    "searches": "a whole number from 1 to 16 (independent searches of `trials` candidates each, from seeds drawn from `seed`)",
 }
 TOP_KEYS = ("optimise", "levers", "fixed")
 LEVER_ALLOWED = "a range { min = LOW, max = HIGH } (a number) or a list of at least two values to choose among"
 DEFAULT_BATCH = 8
 DEFAULT_CONFIRM = 5
+MAX_SEARCHES = 16
 #: Confirmation replicates per search replicate, unless the file says: the confirmation decides, so it gets more.
 CONFIRM_FACTOR = 10
 
@@ -84,6 +86,9 @@ class OptimiseSpec:
     ranges: Mapping[str, tuple[float, float]]
     choices: Mapping[str, tuple]
     fixed: Mapping[str, Any]
+    #: Independent searches: a search can settle on a local best, so the searches' bests are
+    #: all confirmed, and the summary says whether they agree.
+    searches: int = 1
 
     @property
     def levers(self) -> list[str]:
@@ -116,6 +121,7 @@ class OptimiseSpec:
             "batch": self.batch,
             "confirm": self.confirm,
             "confirm_replicates": self.confirm_replicates,
+            "searches": self.searches,
             "levers": {
                 **{k: {"min": lo, "max": hi} for k, (lo, hi) in self.ranges.items()},
                 **{k: _plain(v) for k, v in self.choices.items()},
@@ -186,6 +192,7 @@ def load_optimise(
         ranges=ranges,
         choices=choices,
         fixed=fixed,
+        searches=number("searches", 1, default=1, high=MAX_SEARCHES),
     )
 
 

@@ -168,6 +168,35 @@ def _plain(value: Any) -> Any:
 # --- the summary ----------------------------------------------------------------------------------------
 
 
+def _searches_words(spec) -> str:
+    if spec.searches == 1:
+        return f"{spec.trials} candidates"
+    return f"{spec.searches} independent searches of {spec.trials} candidates"
+
+
+def _searches_lines(spec, c, n: int) -> list[str]:
+    """Each search's own best on the fresh replicates, and whether every search reached the best."""
+    firsts = c.table.sort_values("rank").drop_duplicates(subset="search").sort_values("search")
+    parts, behind = [], []
+    for _, row in firsts.iterrows():
+        text = f"search {int(row['search'])}: {share_text(int(row['count']), n)}"
+        if row["rank"] > 1:
+            d, low, high = (signed_pp(row[k]) for k in ("difference", "difference_low", "difference_high"))
+            text += f" (best - it {d} pp [{low}, {high}])"
+            if not row["difference_low"] <= 0 <= row["difference_high"]:
+                behind.append(abs(row["difference"]))
+        parts.append(text)
+    if behind:
+        verdict = (
+            f"{len(behind)} of the {spec.searches} searches ended behind the best (by up to "
+            f"{signed_pp(max(behind)).lstrip('+')} pp, intervals clear of 0): a search can settle on a local best, "
+            "so more searches or trials may find better still."
+        )
+    else:
+        verdict = "Every search reached a setting as good as the best, within its interval."
+    return [f"Each of the {spec.searches} searches' best on the fresh replicates: " + "; ".join(parts) + ".", verdict]
+
+
 def summary(result: LeverSearch) -> str:
     """What a student reads: the answer, how sure it is, the runner-up, and the scenario as it stands."""
     spec, c = result.spec, result.confirmation
@@ -178,7 +207,7 @@ def summary(result: LeverSearch) -> str:
     lines = [
         f"Lever search {spec.name!r}: {spec.goal} the share of {what} at day {spec.horizon_days} in "
         f"{spec.scenario.name}, over {len(spec.levers)} lever(s); seed {spec.seed}",
-        f"Search: {spec.trials} candidates (TPE sampler), each on the same {spec.replicates:,} replicates "
+        f"Search: {_searches_words(spec)} (TPE sampler), each candidate on the same {spec.replicates:,} replicates "
         f"(ids 0-{spec.replicates - 1:,}), {result.search_seconds:.1f} s",
         f"Confirmation: the {len(c.table)} best re-run on {n:,} fresh replicates (ids {c.start:,}-{c.stop - 1:,}), "
         f"the same for each and for the scenario as it stands, {result.confirm_seconds:.1f} s",
@@ -212,6 +241,8 @@ def summary(result: LeverSearch) -> str:
                 f"{c.tied_with_best} of the other {len(c.table) - 1} confirmed settings cannot be told apart "
                 "from the best (confirm.csv)."
             )
+    if spec.searches > 1:
+        lines += _searches_lines(spec, c, n)
     b = c.baseline
     d = b["best_minus_baseline"]
     lines.append(
