@@ -24,8 +24,19 @@ from sim.scenario import Scenario, load_scenario, resolve_scenario
 from sim.scenario.schema import label, scenario_fields
 from sim.scenario.textfile import NAME_ALLOWED, check_name, read_toml, safe_stem
 
-from .sweep import _apply, _check_disjoint, _check_paths, _grid_values, _integer, _plain, _range, _show, _string, _table
-from .sweep import _unknown_key as unknown_key
+from .sweep import (
+    _apply,
+    _check_disjoint,
+    _check_paths,
+    _grid_values,
+    _integer,
+    _plain,
+    _range,
+    _show,
+    _string,
+    _table,
+    head_table,
+)
 
 __all__ = ["OptimiseSpec", "load_optimise", "lever_label", "outcome_words", "GOALS"]
 
@@ -141,13 +152,7 @@ def load_optimise(
     path = Path(path)
     src = str(path)
     raw = _read(path)
-    for key in raw:
-        if key not in TOP_KEYS:
-            raise unknown_key(src, key, key, TOP_KEYS)
-    table = _table(raw, "optimise", src, required=True)
-    for key in table:
-        if key not in OPTIMISE_KEYS:
-            raise unknown_key(src, f"optimise.{key}", key, OPTIMISE_KEYS)
+    table = head_table(raw, src, TOP_KEYS, "optimise", OPTIMISE_KEYS)
     text = lambda key, default: _string(table, key, src, default, head="optimise", keys=OPTIMISE_KEYS)  # noqa: E731
     number = lambda key, low, **kw: _integer(table, key, src, low, head="optimise", keys=OPTIMISE_KEYS, **kw)  # noqa: E731
     name = safe_stem(path) if "name" not in table else check_name(text("name", None), src, "optimise.name")

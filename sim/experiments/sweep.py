@@ -181,13 +181,7 @@ def load_sweep(path: str | Path, ensemble: str | Path | None = None, seed: int |
     path = Path(path)
     src = str(path)
     raw = _read(path)
-    for key in raw:
-        if key not in TOP_KEYS:
-            raise _unknown_key(src, key, key, TOP_KEYS)
-    table = _table(raw, "sweep", src, required=True)
-    for key in table:
-        if key not in SWEEP_KEYS:
-            raise _unknown_key(src, f"sweep.{key}", key, SWEEP_KEYS)
+    table = head_table(raw, src, TOP_KEYS, "sweep", SWEEP_KEYS)
     # The name is the default output folder (results/<name>): an identifier, never a path.
     name = safe_stem(path) if "name" not in table else check_name(_string(table, "name", src, None), src, "sweep.name")
     description = _string(table, "description", src, default="")
@@ -252,6 +246,22 @@ def _table(raw: Mapping, key: str, src: str, required: bool) -> Mapping:
     if not isinstance(raw[key], dict):
         raise ScenarioError(src, key, _show(raw[key]), f"a [{key}] table")
     return raw[key]
+
+
+def head_table(raw: Mapping, src: str, top_keys: tuple, head: str, keys: Mapping) -> Mapping:
+    """The file's ``[head]`` table, once every top-level key and every key in it is known.
+
+    Sweep and optimise files share this shape: a few top-level tables, one of which
+    (``[sweep]``, ``[optimise]``) holds the settings ``keys`` lists.
+    """
+    for key in raw:
+        if key not in top_keys:
+            raise _unknown_key(src, key, key, top_keys)
+    table = _table(raw, head, src, required=True)
+    for key in table:
+        if key not in keys:
+            raise _unknown_key(src, f"{head}.{key}", key, keys)
+    return table
 
 
 def _unknown_key(src: str, path: str, key: str, allowed: Mapping | tuple) -> ScenarioError:
