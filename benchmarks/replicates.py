@@ -80,17 +80,22 @@ def case_vectorised(replicates: int) -> dict:
     return {"replicates": replicates, "seconds": time.perf_counter() - started, "peak_mib": peak_mib()}
 
 
-def case_sweep(replicates: int) -> dict:
-    """(c) ``ceasefire sweep`` with two workers; wall time includes start-up and writing files."""
+def run_sweep_file(text: str, *options: str) -> tuple[float, dict]:
+    """Run the sweep file ``text`` through ``ceasefire sweep --workers 2 --quiet``: whole wall time and its manifest."""
     with tempfile.TemporaryDirectory() as tmp:
-        file = Path(tmp) / "benchmark.toml"
-        file.write_text(SWEEP.format(replicates=replicates))
+        file = Path(tmp) / "sweep.toml"
+        file.write_text(text)
         out = Path(tmp) / "out"
         started = time.perf_counter()
         command = [sys.executable, "-m", "sim.cli", "sweep", str(file), "--out", str(out), "--workers", "2", "--quiet"]
-        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([*command, *options], check=True, stdout=subprocess.DEVNULL)
         wall = time.perf_counter() - started
-        meta = json.loads((out / "manifest.json").read_text())
+        return wall, json.loads((out / "manifest.json").read_text())
+
+
+def case_sweep(replicates: int) -> dict:
+    """(c) ``ceasefire sweep`` with two workers; wall time includes start-up and writing files."""
+    wall, meta = run_sweep_file(SWEEP.format(replicates=replicates))
     memory = meta["peak_memory_mib"]
     return {
         "replicates": replicates,
@@ -119,16 +124,7 @@ samples = 64
 
 def case_lhs(chunk_size: int) -> dict:
     """(d) A 64-point LHS sweep of 300 replicates per point on two workers, ``--chunk-size chunk_size``."""
-    with tempfile.TemporaryDirectory() as tmp:
-        file = Path(tmp) / "lhs.toml"
-        file.write_text(LHS)
-        out = Path(tmp) / "out"
-        started = time.perf_counter()
-        command = [sys.executable, "-m", "sim.cli", "sweep", str(file), "--out", str(out), "--workers", "2"]
-        command += ["--quiet", "--chunk-size", str(chunk_size)]
-        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
-        wall = time.perf_counter() - started
-        meta = json.loads((out / "manifest.json").read_text())
+    wall, meta = run_sweep_file(LHS, "--chunk-size", str(chunk_size))
     return {
         "replicates": 64 * 300,
         "seconds": wall,
@@ -161,16 +157,7 @@ DESIGNS = {"sobol": SOBOL, "single": SWEEP.format(replicates=100_000)}
 
 def case_design(which: int) -> dict:
     """(e) The 1,024-point Sobol' design (``which`` 0) or the single 100,000-replicate point (1)."""
-    name = list(DESIGNS)[which]
-    with tempfile.TemporaryDirectory() as tmp:
-        file = Path(tmp) / f"{name}.toml"
-        file.write_text(DESIGNS[name])
-        out = Path(tmp) / "out"
-        started = time.perf_counter()
-        command = [sys.executable, "-m", "sim.cli", "sweep", str(file), "--out", str(out), "--workers", "2", "--quiet"]
-        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
-        wall = time.perf_counter() - started
-        meta = json.loads((out / "manifest.json").read_text())
+    wall, meta = run_sweep_file(DESIGNS[list(DESIGNS)[which]])
     return {
         "replicates": meta["replicates_total"],
         "points": meta["sweep"]["n_points"],
