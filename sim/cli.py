@@ -21,8 +21,10 @@ import pandas as pd
 
 from sim.classroom.narrate import narrate
 from sim.errors import ScenarioError
+from sim.experiments.budget import check_run_disk
 from sim.experiments.files import atomic_folder, output_dir
 from sim.experiments.run import manifest, simulate
+from sim.experiments.spool import Spool
 from sim.experiments.stats import share_text
 from sim.model.outcomes import OUTCOME_MEANINGS, outcome_shares
 from sim.model.rng import SEED_ALLOWED, SEED_LIMIT
@@ -332,37 +334,49 @@ def cmd_run(args: argparse.Namespace) -> int:
     overrides = dict(parse_override(text) for text in args.overrides)
     scenario = load_scenario(args.scenario, overrides, ensemble=args.ensemble)
     out = output_dir(args.out, scenario.name)
-    result = simulate(scenario, seed=args.seed, replicates=args.replicates, keep_timelines=args.keep_timelines)
+    check_run_disk(scenario.data, args.replicates, args.keep_timelines, out)
     command = "ceasefire " + " ".join(shlex.quote(a) for a in sys.argv[1:])
-    result.extra["keep_timelines"] = args.keep_timelines
-    files = write_run(out, result, manifest(result, overrides, command))
+    # Kept timelines and events stream into the temporary folder as the run goes (a ten-year
+    # hourly clock would not fit in memory); an interrupted run leaves nothing behind.
+    with atomic_folder(out) as tmp:
+        spool = Spool(tmp)
+        result = simulate(
+            scenario, seed=args.seed, replicates=args.replicates, keep_timelines=args.keep_timelines, spool=spool
+        )
+        result.extra["keep_timelines"] = args.keep_timelines
+        files = write_run(tmp, result, manifest(result, overrides, command))
     print(summary(result, narrate_story=args.narrate or args.replicates == 1))
     print(f"\nWrote {out}/ ({', '.join(files)})")
     return 0
 
 
-def write_run(out: Path, result, meta: dict) -> list[str]:
-    """Write every file into a temporary folder beside ``out``, then move it into place.
+def write_run(tmp: Path, result, meta: dict) -> list[str]:
+    """Write every file into ``tmp`` (the run's temporary folder, moved into place once complete).
 
     ``parameters.csv`` (the values drawn per replicate) is written only when some value
-    differs by replicate. Returns the names of the files written.
+    differs by replicate; spooled timelines and events are joined from their part files.
+    Returns the names of the files written.
     """
     import matplotlib.pyplot as plt
 
     from sim.classroom.plots import timeline_figure
 
     files = ["outcomes.csv", "timeline.csv", "events.csv", "manifest.json", "timeline.png"]
-    with atomic_folder(out) as tmp:
-        result.outcomes.to_csv(tmp / "outcomes.csv", index=False)
-        if result.varies_by_replicate:
-            result.parameters.to_csv(tmp / "parameters.csv", index=False)
-            files.insert(1, "parameters.csv")
+    result.outcomes.to_csv(tmp / "outcomes.csv", index=False)
+    if result.varies_by_replicate:
+        result.parameters.to_csv(tmp / "parameters.csv", index=False)
+        files.insert(1, "parameters.csv")
+    if result.spool is not None:
+        for name in ("timeline", "events"):
+            result.spool.join(name, tmp / f"{name}.csv", result.kept_ids)
+        result.spool.remove()
+    else:
         result.timeline.to_csv(tmp / "timeline.csv", index=False)
         result.events.to_csv(tmp / "events.csv", index=False)
-        (tmp / "manifest.json").write_text(json.dumps(meta, indent=2, default=str) + "\n")
-        fig = timeline_figure(result.timeline, result.outcomes)
-        fig.savefig(tmp / "timeline.png", dpi=120)
-        plt.close(fig)
+    (tmp / "manifest.json").write_text(json.dumps(meta, indent=2, default=str) + "\n")
+    fig = timeline_figure(result.timeline, result.outcomes)
+    fig.savefig(tmp / "timeline.png", dpi=120)
+    plt.close(fig)
     return files
 
 

@@ -334,11 +334,17 @@ def test_the_same_run_is_refused_or_allowed_by_the_memory_the_machine_has(memory
     budget.check_run(data, 10**7, 0, DEFAULT_CHUNK)
 
 
-def test_ten_years_of_hourly_steps_with_the_default_timelines_is_refused_saying_how_many_fit(memory, tmp_path, capsys):
+def test_ten_years_of_hourly_timelines_beyond_the_free_disk_are_refused_saying_how_many_fit(
+    memory, tmp_path, capsys, monkeypatch
+):
+    from sim.experiments import budget
+
+    monkeypatch.setattr(budget, "free_disk", lambda folder: 2 * GIB)  # timelines stream to disk: the disk limits them
     out = tmp_path / "out"
     argv = ["run", "--set", "clock.horizon_days=3650", "--set", "clock.tick_hours=1", "-r", "100", "--out", str(out)]
-    line = _refused(argv, capsys, "--keep-timelines: 100", "87,6")
-    assert "--keep-timelines 9 or fewer" in line  # 1 GiB of timelines at most, whatever the machine has free
+    line = _refused(argv, capsys, "--keep-timelines: 100", "87,6", "free under")
+    # 90% of 2 GiB over twice 650 B a row (part files and the joined file) and 87,6xx steps: 16 timelines.
+    assert "--keep-timelines 16 or fewer" in line
     assert not out.exists()
 
 

@@ -30,9 +30,11 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from sim.errors import ScenarioError
 
@@ -58,6 +60,14 @@ KEPT_ROW_SECONDS = 1.5e-5
 #: Most memory the kept timelines may take, whatever the machine has free: 1 GiB is about 800,000 rows
 #: (100 timelines of 330 days at 1 h), more than anyone reads or plots; beyond it, fewer timelines are asked for.
 TIMELINE_MAX_BYTES = 2**30
+#: Bytes on disk per kept replicate-step: a row of timeline.csv and its share of events.csv
+#: (measured: 100 timelines of the baseline at 120 days and 1 h, 288,000 rows, wrote 181.1 MB of
+#: timeline.csv and 4.0 MB of events.csv: 643 B a row).
+SPOOLED_BYTES_PER_ROW = 650
+#: Share of the free disk a run may plan to fill.
+DISK_SHARE = 0.9
+#: Kept timelines larger than this on disk get a warning.
+LARGE_OUTPUT_BYTES = 2**30
 #: Share of the free memory a run may plan to use (the rest is for the others on the machine).
 MEMORY_SHARE = 0.8
 #: Runs estimated to last longer than this get a warning on stderr.
@@ -242,6 +252,44 @@ def check_timelines(replicates: int, steps: int, chunk_size: int, keep: int, run
         f"--keep-timelines {fit} or fewer (timelines and events of the first {fit} replicates), "
         "or a coarser clock.tick_hours or a shorter clock.horizon_days",
     )
+
+
+def free_disk(folder: Path) -> int | None:
+    """Bytes free on the file system that will hold ``folder`` (its nearest existing parent); None if unknown."""
+    for place in (folder, *folder.parents):
+        if place.exists():
+            try:
+                return shutil.disk_usage(place).free
+            except OSError:
+                return None
+    return None
+
+
+def check_run_disk(data: Mapping, replicates: int, keep: int, out: Path) -> None:
+    """Refuse kept timelines that will not fit on the disk under ``out``; warn when they will be large.
+
+    A run streams its kept timelines and events to disk as it goes (:mod:`.spool`), so
+    memory does not limit them; the disk does, twice over while the part files are joined.
+    """
+    steps = clock_steps(data)
+    rows = min(keep, replicates) * steps
+    need = 2 * rows * SPOOLED_BYTES_PER_ROW
+    free = free_disk(out)
+    if free is not None and need > free * DISK_SHARE:
+        fit = int(free * DISK_SHARE) // (2 * steps * SPOOLED_BYTES_PER_ROW)
+        raise ScenarioError(
+            "--keep-timelines",
+            str(keep),
+            f"{count_text(min(keep, replicates))} kept timelines of {steps:,} steps each, about "
+            f"{size_text(need / 2)} of CSV (twice that while it is joined), where {size_text(free)} is free under {out.parent}",
+            f"--keep-timelines {fit} or fewer, a coarser clock.tick_hours, or an --out on a larger disk",
+        )
+    if need / 2 > LARGE_OUTPUT_BYTES:
+        print(
+            f"ceasefire: warning: the kept timelines will take about {size_text(need / 2)} on disk "
+            f"({count_text(rows)} rows); --keep-timelines with a smaller number writes fewer",
+            file=sys.stderr,
+        )
 
 
 def check_sweep(

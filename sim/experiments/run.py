@@ -19,6 +19,7 @@ from sim.model.model import CeasefireModel
 from sim.scenario import Scenario
 
 from .budget import check_run
+from .spool import Spool
 
 DEFAULT_CHUNK = 20_000
 
@@ -43,6 +44,10 @@ class RunResult:
     parameters: pd.DataFrame = field(default_factory=pd.DataFrame)
     steps: int = 0
     extra: dict = field(default_factory=dict)
+    #: Where the kept timelines and events went, when spooled to disk (then ``timeline`` and
+    #: ``events`` hold the first kept replicate's rows only, for its figure and story).
+    spool: Spool | None = None
+    kept_ids: list[int] = field(default_factory=list)
 
     @property
     def varies_by_replicate(self) -> bool:
@@ -59,16 +64,18 @@ def simulate(
     progress: bool | None = None,
     first_replicate: int = 0,
     check: bool = True,
+    spool: Spool | None = None,
 ) -> RunResult:
     """Run replicates ``first_replicate .. first_replicate + replicates - 1`` to the horizon.
 
     ``progress=None`` shows a bar only when the work is long enough to want one. Unless
     ``check`` is false (the caller checked), a run that cannot fit in memory is refused and
     a long one warned about before it starts (:mod:`.budget`). Each chunk's ids are made
-    only when it runs, so the ids of a huge run are never all in memory at once.
+    only when it runs, so the ids of a huge run are never all in memory at once. With a
+    ``spool``, the kept timelines and events go to disk as the run goes (:mod:`.spool`).
     """
     if check:
-        check_run(scenario.data, replicates, keep_timelines, chunk_size)
+        check_run(scenario.data, replicates, keep_timelines if spool is None else 0, chunk_size)
     started = time.perf_counter()
     chunks = (
         np.arange(start, min(start + chunk_size, first_replicate + replicates), dtype=np.int64)
@@ -83,11 +90,17 @@ def simulate(
             model = CeasefireModel(
                 scenario, seed=seed, replicates=chunk, keep_timelines=keep_timelines if i == 0 else 0
             )
-            model.run()
+            if i == 0 and spool is not None and keep_timelines > 0:
+                run_spooled(model, spool)
+                timeline, events = spool.read("timeline", first_replicate), spool.read("events", first_replicate)
+            else:
+                model.run()
             outcomes.append(model.outcomes())
             parameters.append(model.parameters())
             if i == 0:
-                timeline, events, steps = model.timeline(), model.events(), model.n_ticks
+                steps = model.n_ticks
+                if spool is None or keep_timelines == 0:
+                    timeline, events = model.timeline(), model.events()
             model.release()
             bar.update(len(chunk))
     return RunResult(
@@ -101,7 +114,19 @@ def simulate(
         chunk_size=chunk_size,
         parameters=pd.concat(parameters, ignore_index=True),
         steps=steps,
+        spool=spool if keep_timelines > 0 else None,
+        kept_ids=list(range(first_replicate, first_replicate + min(keep_timelines, replicates))),
     )
+
+
+def run_spooled(model: CeasefireModel, spool: Spool) -> None:
+    """Run ``model`` to the horizon, handing its kept rows to ``spool`` every few hundred steps."""
+    every = spool.every(model.recorder.keep)
+    while model.running:
+        model.step()
+        if model.tick % every == 0 or not model.running:
+            spool.add("timeline", model.recorder.take())
+            spool.add("events", model.log.take())
 
 
 def versions() -> dict[str, str]:

@@ -65,6 +65,16 @@ class EventLog:
         df = pd.DataFrame(self._rows, columns=COLUMNS)
         return df.sort_values(["replicate", "tick", "time"], kind="stable").reset_index(drop=True)
 
+    def take(self) -> pd.DataFrame:
+        """The rows logged since the last take, as :meth:`frame` gives them, and forget them.
+
+        Rows are taken between steps, so sorting each block by (replicate, tick, time)
+        and joining a replicate's blocks gives exactly ``frame()``'s order.
+        """
+        df = self.frame()
+        self._rows = []
+        return df
+
 
 def _pick(value: Text, where: np.ndarray) -> list:
     if callable(value):

@@ -72,3 +72,13 @@ class TimelineRecorder:
         df = pd.DataFrame({name: np.concatenate(parts) for name, parts in self._columns.items()})
         df.insert(2, "time", [self.model.time_of(int(t)).isoformat() for t in df["tick"]])
         return df.sort_values(["replicate", "tick"], kind="stable").reset_index(drop=True)
+
+    def take(self) -> pd.DataFrame:
+        """The rows recorded since the last take, as :meth:`frame` gives them, and forget them.
+
+        A long run hands its rows on this way (to disk) instead of holding them all: the
+        rows of each replicate, taken block after block, join into exactly ``frame()``'s.
+        """
+        df = self.frame()
+        self._columns = {}
+        return df
