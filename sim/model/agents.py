@@ -250,6 +250,7 @@ class Belligerent(mesa.Agent):
         choice = decide(
             m.player, "answer", self.side, m.tick, where, default, key=f"{m.tick}:answer:{generation}",
             hours=m.window[0], counted=spread(counted), perceived=spread(perceived), truce=m.truce_on, agreement=m.agreement,
+            generation=generation,
         )  # fmt: skip
         return apply_count(choice[rows], default[rows], drawn, counted)
 
