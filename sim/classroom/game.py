@@ -428,10 +428,12 @@ def debrief(game: Game, runs: int = RUNS) -> Debrief:
     base = CeasefireModel(game.scenario, seed=game.seed, replicates=runs, keep_timelines=0)
     values = measured_run(base)
     outcomes = base.outcomes()
+    base.release()  # a dashboard debriefs game after game: let Mesa forget the models
     chosen = {c.key: c.value for c in game.choices}
     rows = [chosen] + [{**chosen, c.key: not c.value} for c in game.choices]
     model, days = replay(game.side, game.scenario, game.seed, rows)
     o = model.outcomes()
+    model.release()
     strikes = (o["strikes_russia"] + o["strikes_ukraine"]).to_numpy()
     outcome = str(o["outcome"].iloc[0])
     reversals = []
@@ -456,5 +458,6 @@ def debrief(game: Game, runs: int = RUNS) -> Debrief:
 def _story_after(game: Game, answers: Mapping[str, bool], tick: int) -> list[str]:
     """The story of the replay with ``answers`` from step ``tick`` on, with how it ended."""
     model, _ = replay(game.side, game.scenario, game.seed, [answers], keep_timelines=1)
-    outcome = str(model.outcomes()["outcome"].iloc[0])
-    return tell(model.events(), [tick], outcome=outcome)[-1]
+    outcome, events = str(model.outcomes()["outcome"].iloc[0]), model.events()
+    model.release()
+    return tell(events, [tick], outcome=outcome)[-1]
