@@ -132,6 +132,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=_non_negative_int, default=8765, help="port (default 8765; 0: any free port)")
     p.set_defaults(handler=_lazy("classroom.server", "cmd_demo"))  # the dashboard's dependencies are the [demo] extra
+
+    p = sub.add_parser("play", help="play Ukraine, Russia or the United States in the terminal; the model plays the rest")
+    p.add_argument(
+        "--as", dest="side", required=True, choices=("ukraine", "russia", "united_states"), help="the actor you play"
+    )
+    p.add_argument("scenario", nargs="?", default="baseline", help="packaged name or path (default: baseline)")
+    p.add_argument(
+        "--seed", type=_seed, default=0, help="seed of the story (default 0; a class on one seed plays one story)"
+    )
+    p.set_defaults(handler=_lazy("classroom.play", "cmd_play"))
     return parser
 
 

@@ -22,6 +22,7 @@ from sim.scenario.schema import ISSUES
 
 from . import military, negotiation
 from .counts import binomial, poisson
+from .player import apply_count, decide
 from .rules import RULES
 
 if TYPE_CHECKING:
@@ -189,21 +190,22 @@ class Belligerent(mesa.Agent):
             for what in ("see_local", "cleared", "answer", "answer_now")
         }
         local = binomial(u["see_local"], strikes[rows], 1.0 - at(self.miss, rows))
-        return self._judge(rows, np.zeros_like(local), local, u, since[rows])
+        return self._judge(rows, np.zeros_like(local), local, u, since[rows], generation)
 
     def draw_rows(self, what: str, rows: np.ndarray) -> np.ndarray:
         """This step's uniforms for ``what`` of this side, at ``rows`` only."""
         return self.model.streams.uniform_rows(self.model.tick, f"{what}:{self.side}", rows)
 
     def _judge(
-        self, rows: np.ndarray, ordered: np.ndarray, unordered: np.ndarray, u: dict, since: np.ndarray
+        self, rows: np.ndarray, ordered: np.ndarray, unordered: np.ndarray, u: dict, since: np.ndarray, generation: int = 0
     ) -> dict[str, np.ndarray]:
         """Accuse, let a monitor clear up unordered strikes, count the rest, and answer some.
 
         Works on the replicates ``rows``. A monitor clears an unordered strike before this
         side acts on it with the probability of :func:`military.clearance`; what is not
         cleared counts toward the side's grievance and costs trust, and each counted
-        violation is answered by a local strike with probability 1 - ``forgiveness``.
+        violation is answered by a local strike with probability 1 - ``forgiveness``
+        (or as a player decides: see :meth:`_player_answers`).
         """
         m = self.model
         perceived = ordered + unordered
@@ -219,11 +221,38 @@ class Belligerent(mesa.Agent):
         answered = np.zeros_like(counted)
         if self.rule.answers_violations:
             answered = binomial(u["answer"], counted, 1.0 - at(self.forgiveness, rows))
+        if m.player is not None:
+            answered = self._player_answers(rows, counted, perceived, answered, generation)
+        if self.rule.answers_violations or answered.any():
             self._schedule_answers(rows, answered, since, u["answer_now"])
         counts = _no_counts(m.n_replicates)
         for name, values in (("perceived", perceived), ("cleared", cleared), ("answered", answered), ("ordered", ordered)):
             counts[name][rows] = values
         return counts
+
+    def _player_answers(
+        self, rows: np.ndarray, counted: np.ndarray, perceived: np.ndarray, drawn: np.ndarray, generation: int
+    ) -> np.ndarray:
+        """The answers at ``rows`` when a player may decide them: all counted violations, or none.
+
+        Asked once per step and generation of answers (key ``tick:answer:generation``),
+        where this side counted violations; choosing the model's own choice (answer where
+        it drew at least one answer) keeps the model's own number of answers.
+        """
+        m = self.model
+
+        def spread(values: np.ndarray) -> np.ndarray:  # (R,) from the values at ``rows``
+            out = np.zeros(m.n_replicates, dtype=values.dtype)
+            out[rows] = values
+            return out
+
+        where, default = spread(counted > 0), spread(drawn > 0)
+        choice = decide(
+            m.player, "answer", self.side, m.tick, where, default, key=f"{m.tick}:answer:{generation}",
+            hours=m.window[0], counted=spread(counted), perceived=spread(perceived), truce=m.truce_on, agreement=m.agreement,
+            generation=generation,
+        )  # fmt: skip
+        return apply_count(choice[rows], default[rows], drawn, counted)
 
     def _trust_recovered(self, dt: float) -> np.ndarray:
         """Trust drifts back toward its starting level (exponentially, at ``trust_recovery_per_day``)."""
@@ -501,6 +530,10 @@ class UnitedStates(mesa.Agent):
         due = self.engaged & (self.deadline_at <= now + 1e-9)
         met = due & (self.progress >= p["required_progress"])
         extend = due & ~met & (u < p["extension_probability"])
+        extend = decide(
+            self.model.player, "deadline", "united_states", self.model.tick, due & ~met, extend, hours=now,
+            progress=self.progress, required=p["required_progress"], extension_days=p["extension_days"],
+        )  # fmt: skip
         step_back = due & ~met & ~extend
         self.deadline_met |= met
         self.deadline_at = np.where(met, now + p["review_days"] * 24.0, self.deadline_at)

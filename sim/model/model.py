@@ -27,6 +27,7 @@ from .events import EventLog
 from .negotiation import LEVEL_NAMES
 from .outcomes import outcome_table
 from .parameters import parameter_table, resolve_parameters
+from .player import Player, apply_count, decide
 from .rng import SEED_ALLOWED, SEED_LIMIT, Streams
 from .timeline import TimelineRecorder
 
@@ -60,6 +61,9 @@ class CeasefireModel(mesa.Model):
         How many replicates (ids 0..R-1), or the exact replicate ids to run.
     keep_timelines : int
         Record per-step rows and the event log for the first this-many replicates.
+    player : Player, optional
+        Takes the decisions of one actor (see :mod:`sim.model.player`); None (the
+        default): the model takes them all, and draws exactly what it drew before.
     **overrides
         Scenario values by key path with ``__`` for dots, e.g.
         ``actors__united_states__deadline_days=7``. A numeric value may be an array of
@@ -72,12 +76,14 @@ class CeasefireModel(mesa.Model):
         seed: int = 0,
         replicates: int | Sequence[int] = 1,
         keep_timelines: int = 100,
+        player: Player | None = None,
         **overrides: Any,
     ) -> None:
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < SEED_LIMIT:
             raise ScenarioError("seed", "seed", repr(seed), SEED_ALLOWED)
         super().__init__(seed=seed)
         self.replicate_ids = _replicate_ids(replicates)
+        self.player = player
         self.n_replicates = R = len(self.replicate_ids)
         dotted = {k.replace("__", "."): v for k, v in overrides.items()}
         scalars = {k: v for k, v in dotted.items() if not isinstance(v, (np.ndarray, list, tuple))}
@@ -294,6 +300,8 @@ class CeasefireModel(mesa.Model):
         other = 1 - declarer
         joiner = (self.russia, self.ukraine)[other]
         joins = self.streams.uniform(k, f"join_truce:{SIDES[other]}") < joiner.join_truce
+        everywhere = np.ones(self.n_replicates, dtype=bool)
+        joins = decide(self.player, "join_truce", SIDES[other], k, everywhere, joins, hours=now, truce_hours=event["hours"])
         fresh = ~self.truce_on
         self.truce_start = np.where(fresh, now, self.truce_start)
         self.truce_declarer = np.where(fresh, declarer, self.truce_declarer).astype(np.int8)
@@ -466,6 +474,13 @@ class CeasefireModel(mesa.Model):
         if not due.any():
             return
         extend = due & (self.draws[:, self.draw_index["truce_extension"]] < self.truce_extension_p)
+        if self.player is not None and self.player.side in SIDES:
+            own = SIDES.index(self.player.side)
+            extend = decide(
+                self.player, "extend_truce", self.player.side, k, due & (self.truce_declarer == own), extend,
+                hours=end, held_hours=end - self.truce_start, extension_hours=self.truce_extension_hours,
+                joined=self.truce_bound[:, 1 - own], seen=(self.russia, self.ukraine)[own].truce_accusations,
+            )  # fmt: skip
         lapse = due & ~extend
         declarer = np.array(SIDES, dtype=object)[self.truce_declarer]
         self.log.add(
@@ -577,6 +592,8 @@ class CeasefireModel(mesa.Model):
             ru.utility(text) >= ru.no_deal_value + ru.margin()
         )
         level = negotiation.best_package(acceptable, settlement_ok, allowed)
+        if self.player is not None and self.player.side in SIDES:
+            level = self._player_signs(k, text, where, allowed, track, now, level)
         new = where & (level > self.agreement) & (self.talks_resume <= now + 1e-9)
         if not new.any():
             return
@@ -590,6 +607,31 @@ class CeasefireModel(mesa.Model):
         )
         self.first_agreement_day = np.where(new & np.isnan(self.first_agreement_day), now / 24.0, self.first_agreement_day)
         self.log.add(k, "agreement", track, mask=new, detail=_LEVELS[self.agreement], at_hours=now)
+
+    def _player_signs(
+        self, k: int, text: np.ndarray, where: np.ndarray, allowed: np.ndarray, track: str, now: float, level: np.ndarray
+    ) -> np.ndarray:
+        """(R,) the level signed when the player's side is asked whether to sign.
+
+        It is asked where the other side alone would sign a package above the agreement in
+        force (its level: ``best_package`` with the player's side accepting every issue)
+        and talks are not paused. Signing gives that package (or the model's own, where
+        the model would have signed); rejecting gives none.
+        """
+        side = self.player.side
+        other = self.russia if side == "ukraine" else self.ukraine
+        bounds = other.signing_bounds(text)
+        anything = np.full_like(bounds, np.inf)
+        zone = negotiation.in_zone(text, anything, bounds) if side == "ukraine" else negotiation.in_zone(text, bounds, -anything)
+        settles = other.utility(text) >= other.no_deal_value + other.margin()
+        offered = negotiation.best_package(zone, settles, allowed)
+        open_ = where & (self.talks_resume <= now + 1e-9)
+        signs = open_ & (level > self.agreement)
+        choice = decide(
+            self.player, "sign", side, k, open_ & (offered > self.agreement), signs, key=f"{k}:sign:{track}:{now:g}",
+            hours=now, level=np.where(signs, level, offered), current=self.agreement, bilateral=track == "bilateral",
+        )  # fmt: skip
+        return apply_count(choice, signs, level, offered)
 
     def release(self) -> None:
         """Let this finished model be garbage-collected.
