@@ -19,8 +19,12 @@ from pathlib import Path
 import numpy as np
 
 from sim import CeasefireModel
+from sim.classroom.game import Game, debrief
 from sim.classroom.narrate import narrate
+from sim.experiments.stats import share_text
 from sim.model.negotiation import gaps
+from sim.model.outcomes import outcome_shares
+from sim.model.player import Stance
 from sim.scenario.schema import ISSUES
 
 CEASEFIRE = str(Path(sys.executable).parent / "ceasefire")
@@ -259,7 +263,61 @@ def stories() -> None:
         )
 
 
+# --- Lesson 4: playing an actor ---------------------------------------------------------------
+
+#: Standing orders a class compares after playing (sim.model.player.Stance), over 10,000 stories.
+LESSON_4 = {
+    "Ukraine played by the model": ("ukraine", {}),
+    "Ukraine always joins, holds fire, signs": ("ukraine", {"join_truce": True, "answer": False, "sign": True}),
+    "Ukraine always joins, answers, signs": ("ukraine", {"join_truce": True, "answer": True, "sign": True}),
+    "Ukraine fights on, answers, rejects": ("ukraine", {"join_truce": False, "answer": True, "sign": False}),
+    "Russia always holds fire, extends its truce, signs": (
+        "russia",
+        {"answer": False, "extend_truce": True, "sign": True},
+    ),
+    "the U.S. always extends its deadline": ("united_states", {"deadline": True}),
+    "the U.S. always walks away at its deadline": ("united_states", {"deadline": False}),
+}
+CLASS_SEED = 3
+
+
+def lesson_4() -> None:
+    """The class story (seed 3) played two ways, its debrief, and the standing orders over 10,000 stories."""
+    print("\nLesson 4: the class story, seed", CLASS_SEED)
+    for name, keys in (("holds every time", "h"), ("answers every time", "a")):
+        game = Game("ukraine", "baseline", seed=CLASS_SEED)
+        while (q := game.advance()) is not None:
+            game.answer("j" if q.kind == "join_truce" else "s" if q.kind == "sign" else keys)
+        report = debrief(game)
+        decisive = report.decisive
+        print(
+            f"    Ukraine joins, {name}: {len(game.choices)} choices, outcome {game.outcome}; "
+            f"days in force {report.value:.1f} (percentile {report.percentile:.0f} of {report.runs}); "
+            f"the model in this story: {report.model_outcome}"
+        )
+        if decisive is not None:
+            print(
+                f"      most decisive: {decisive.choice.label} at {decisive.choice.when}: "
+                f"{decisive.outcome} instead (class changed: {decisive.outcome_changed})"
+            )
+    shares = report.shares
+    print("    the 500 runs: " + ", ".join(f"{r.outcome} {r.share:.1%}" for r in shares.itertuples()))
+    print("\n| standing order (10,000 stories, seed 0) | partial ceasefire | recent agreement | ceasefire collapsed "
+          "| mediator walked away | no agreement |")
+    print("|---|---|---|---|---|---|")
+    for label, (side, choices) in LESSON_4.items():
+        player = Stance(side, **choices) if choices else None
+        o = CeasefireModel("baseline", seed=0, replicates=10_000, keep_timelines=0, player=player).run().outcomes()
+        table = outcome_shares(o).set_index("outcome")
+        cells = [
+            share_text(int(table.loc[c, "count"]), len(o))
+            for c in ("partial_ceasefire", "recent_agreement", "ceasefire_collapsed", "mediator_walked_away", "no_agreement")
+        ]
+        print(f"| {label} | " + " | ".join(cells) + " |")
+
+
 if __name__ == "__main__":
     with tempfile.TemporaryDirectory() as tmp:
         tables(Path(tmp))
     stories()
+    lesson_4()

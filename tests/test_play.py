@@ -200,3 +200,18 @@ def test_input_that_ends_before_the_game_gives_one_line_and_exit_2(tmp_path):
 def test_an_unknown_side_is_one_usage_error(tmp_path):
     done = play_cli("--as", "europe", stdin="", cwd=tmp_path)
     assert done.returncode == 2 and "invalid choice" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_stance_that_repeats_the_models_own_choice_is_the_model_and_an_unknown_kind_is_refused():
+    from sim.model.player import Stance
+
+    plain = CeasefireModel("baseline", seed=5, replicates=200, keep_timelines=0).run().outcomes()
+    never_asked = Stance("united_states")  # no kinds given: the model's own choice everywhere
+    same = CeasefireModel("baseline", seed=5, replicates=200, keep_timelines=0, player=never_asked).run().outcomes()
+    assert same.equals(plain)
+    # Rejecting every text Russia would sign leaves Ukraine with no agreement in any story.
+    hawk = Stance("ukraine", sign=False)
+    signed = CeasefireModel("baseline", seed=5, replicates=200, keep_timelines=0, player=hawk).run().outcomes()
+    assert signed["day_first_agreement"].isna().all()
+    with pytest.raises(ValueError, match="takes no decision deadline"):
+        Stance("ukraine", deadline=True)

@@ -26,7 +26,7 @@ from typing import Protocol
 
 import numpy as np
 
-__all__ = ["KINDS", "Decision", "Player", "apply_count", "decide"]
+__all__ = ["KINDS", "Decision", "Player", "Stance", "apply_count", "decide"]
 
 #: The decision kinds and the sides that take them.
 KINDS: dict[str, tuple[str, ...]] = {
@@ -65,6 +65,30 @@ class Player(Protocol):
     def decide(self, decision: Decision) -> np.ndarray:
         """(R,) bool: the choice in each replicate (read only where ``decision.where``)."""
         ...
+
+
+class Stance:
+    """A player that makes the same choice of each kind every time (the model's own for kinds not given).
+
+    A standing order, as a class compares them in Lesson 4 (docs/classroom.md): e.g.
+    ``Stance("ukraine", join_truce=True, answer=False, sign=True)`` always joins, holds
+    fire and signs. Over many replicates it measures what a policy does across stories.
+    """
+
+    def __init__(self, side: str, **choices: bool) -> None:
+        unknown = sorted(set(choices) - {k for k, sides in KINDS.items() if side in sides})
+        if unknown:
+            raise ValueError(f"{side} takes no decision {', '.join(unknown)}; it takes: {', '.join(_kinds(side))}")
+        self.side, self.choices = side, choices
+
+    def decide(self, decision: Decision) -> np.ndarray:
+        if decision.kind not in self.choices:
+            return decision.default
+        return np.full(len(decision.where), self.choices[decision.kind], dtype=bool)
+
+
+def _kinds(side: str) -> list[str]:
+    return [k for k, sides in KINDS.items() if side in sides]
 
 
 def decide(
