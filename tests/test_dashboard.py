@@ -204,7 +204,7 @@ def test_a_class_steps_through_the_easter_truce_moves_a_lever_and_compares_500_r
             page.get_by_role("button", name="Run 500 times").click()
             expect(many).to_contain_text("Ukraine forgives: 1 (file: 0.1–0.5)")
             expect(page.locator("[data-testid=comparison] tr")).to_have_count(4)
-            page.get_by_test_id("shares").scroll_into_view_if_needed()
+            page.get_by_test_id("many").evaluate("e => e.scrollIntoView({block: 'start'})")
             page.screenshot(path=SHOTS / "02-run-500-times.png")
 
             # The deadline's last stop is "none", not a number of days.

@@ -341,7 +341,7 @@ def negotiation_svg(model, font: float = 18, width: float = 640) -> str:
 
 def shares_svg(runs: list[tuple[str, pd.DataFrame]], font: float = 18, width: float = 600) -> str:
     """Outcome shares with 95% intervals, one bar per run (in :data:`RUN_COLOURS`) in each outcome's group."""
-    label_w = 10.5 * font
+    label_w = 11.5 * font
     right = width - 3.4 * font
     x = Window(0.0, 1.0, label_w, right).x
     bar = 1.15 * font

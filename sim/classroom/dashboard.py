@@ -204,7 +204,9 @@ def Dashboard(ref: str, runs: solara.Reactive[list]):
                 with solara.Column(classes=["cf-levers"], gap="0px"):
                     Levers(ref, values)
             with solara.Column(classes=["cf-main"], gap="6px"):
-                with solara.Column(gap="6px", style="height: 100%; min-height: 480px;"):  # the first screen
+                with solara.Column(
+                    gap="6px", style="height: calc(100vh - 62px); min-height: 480px; flex-shrink: 0;"
+                ):  # the first screen
                     if pending:
                         n = len(pending)
                         solara.HTML(
@@ -223,11 +225,11 @@ def Dashboard(ref: str, runs: solara.Reactive[list]):
                             Timeline(current, font)
                         with solara.Column(style="flex: 2 1 0; min-width: 0; height: 100%;"):
                             Story(current, font, height="100%")
-                with solara.Row(gap="20px", style="align-items: flex-start; flex-wrap: wrap;"):
-                    with solara.Column(style="flex: 1 1 480px; min-width: 0;"):
+                with solara.Row(gap="20px", style="align-items: flex-start; flex-wrap: wrap; flex-shrink: 0;"):
+                    with solara.Column(style="flex: 1 1 480px; min-width: 0; max-width: 700px;"):
                         solara.HTML(unsafe_innerHTML="The negotiation", classes=["cf-section"])
                         Negotiation(current, font)
-                    with solara.Column(style="flex: 1 1 480px; min-width: 0;"):
+                    with solara.Column(style="flex: 1 1 480px; min-width: 0; max-width: 700px;"):
                         ManyRuns(runs, run_many, scenario, values.value, applied.value, font)
 
 
