@@ -9,15 +9,17 @@ test is skipped, with that reason, only when chromium is missing. Its screenshot
 from __future__ import annotations
 
 import datetime as dt
+import os
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import BASELINE_START, ceasefire_executable, cli_env, run_cli
+from conftest import BASELINE_START, cli_env, run_cli
 from playwright.sync_api import expect, sync_playwright
 
 from sim.classroom.narrate import when
@@ -53,12 +55,13 @@ def dashboard(tmp_path_factory) -> Iterator[str]:
     port = free_port()
     log = tmp_path_factory.mktemp("demo") / "demo.log"
     with log.open("w") as out:
+        # This checkout's code, whichever checkout the console script was installed from.
         server = subprocess.Popen(
-            [ceasefire_executable(), "demo", "--port", str(port)],
+            [sys.executable, "-m", "sim.cli", "demo", "--port", str(port)],
             cwd=REPO,
             stdout=out,
             stderr=subprocess.STDOUT,
-            env=cli_env(),
+            env={**cli_env(), "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))},
         )
     url = f"http://127.0.0.1:{port}/"
     try:
@@ -96,23 +99,64 @@ def _step(page, clock, ticks: int, start: int = 0) -> None:
 
 
 def _slider(page, label: str):
-    """The thumb of the SolaraViz slider whose label starts with ``label``."""
+    """The thumb of the lever slider whose label starts with ``label``."""
     return page.locator(".v-input", has=page.locator("label", has_text=label)).get_by_role("slider")
 
 
+def _set(page, label: str, value: float) -> None:
+    """Move a slider with the arrow keys until it shows ``value`` (a key press per step, as a teacher would)."""
+    thumb = _slider(page, label)
+    for _ in range(200):
+        now = float(thumb.get_attribute("aria-valuenow"))
+        if abs(now - value) < 1e-9:
+            return
+        thumb.focus()
+        thumb.press("ArrowRight" if value > now else "ArrowLeft")
+    pytest.fail(f"the slider {label!r} did not reach {value}")
+
+
+def _inside(page, test_id: str) -> None:
+    """The element is wholly inside the 1280x720 viewport, without scrolling."""
+    box = page.get_by_test_id(test_id).bounding_box()
+    assert box is not None, test_id
+    assert box["x"] >= 0 and box["y"] >= 0, (test_id, box)
+    assert box["x"] + box["width"] <= 1280 + 0.5 and box["y"] + box["height"] <= 720 + 0.5, (test_id, box)
+
+
+#: The smallest rendered size of any chart text: its font size times the chart's scale on screen.
+SMALLEST_CHART_TEXT = """(id) => {
+  let least = Infinity;
+  for (const svg of document.querySelectorAll(`[data-testid=${id}] svg`)) {
+    const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+    for (const t of svg.querySelectorAll('text'))
+      least = Math.min(least, parseFloat(getComputedStyle(t).fontSize) * scale);
+  }
+  return least;
+}"""
+
+
+def _share(page, run: int, column: int) -> str:
+    """A cell of the comparison table: row ``run`` (1-based), ``column`` (1-based)."""
+    return page.locator(f"[data-testid=comparison] tr:nth-child({run + 1}) td:nth-child({column})").inner_text()
+
+
 @needs_chromium
-def test_a_class_steps_through_the_easter_truce_moves_a_lever_and_runs_it_500_times(dashboard):
+def test_a_class_steps_through_the_easter_truce_moves_a_lever_and_compares_500_runs(dashboard):
     SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1600, "height": 1900})
+            page = browser.new_page(viewport={"width": 1280, "height": 720})  # a classroom projector
             page.set_default_timeout(30_000)
             page.goto(dashboard)
             status, story = page.get_by_test_id("status"), page.get_by_test_id("story")
             clock = page.get_by_test_id("clock")  # the "Now" box: other boxes show dates too
             expect(clock).to_have_text("Thu 17 Apr, 00:00")
             expect(status).to_contain_text("10 days left")
+            expect(page.get_by_text("Baseline: Easter week 2025")).to_be_visible()  # the scenario in words
+            for developer in ("Play Interval", "Render Interval", "Use Threads"):
+                expect(page.get_by_text(developer)).to_have_count(0)
+            expect(page.get_by_text("This website runs on")).to_have_count(0)
 
             # Step through the Easter truce: 16 ticks of 6 h, Thursday 00:00 to Monday 00:00.
             _step(page, clock, 16)
@@ -120,44 +164,84 @@ def test_a_class_steps_through_the_easter_truce_moves_a_lever_and_runs_it_500_ti
             expect(story).to_contain_text("Sat 19 Apr, 18:00 — Russia declares a 30-hour truce")
             expect(story).to_contain_text("Ukraine answers: ceasefire will be met with ceasefire")
             expect(story).to_contain_text("accuses")
+            timeline = page.get_by_test_id("timeline")
+            expect(timeline).to_contain_text("Russia's Easter truce")  # a labelled span
+            expect(timeline).to_contain_text("violations counted")  # the breakdown rule, per side
+            for test_id in ("status", "story", "timeline"):
+                _inside(page, test_id)
+            assert page.evaluate(SMALLEST_CHART_TEXT, "timeline") >= 18
+            assert float(story.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")) >= 18
             page.screenshot(path=SHOTS / "01-easter-truce.png")
 
-            # "Now run it 500 times": outcome shares with intervals, and the first agreement's day.
+            # "Now run it 500 times": the settings on screen, the file's.
             page.get_by_role("button", name="Run 500 times").click()
             many = page.get_by_test_id("many")
             expect(many).to_contain_text("500 runs in")
-            expect(page.get_by_role("img").last).to_be_visible()
-            page.screenshot(path=SHOTS / "02-run-500-times.png")
+            expect(many).to_contain_text("with the settings on screen: as in the file")
+            assert page.evaluate(SMALLEST_CHART_TEXT, "shares") >= 18
 
-            # Move a lever: the U.S. deadline from 10 to 5 days, then Reset starts a run with it.
+            # Move the U.S. deadline from 10 to 5 days WITHOUT Reset: the change shows as pending ...
             deadline = _slider(page, "U.S. deadline")
             expect(deadline).to_have_attribute("aria-valuenow", "10")
-            deadline.focus()
-            for _ in range(5):
-                deadline.press("ArrowLeft")
+            _set(page, "U.S. deadline", 5)
             expect(deadline).to_have_attribute("aria-valuenow", "5")
+            pending = page.get_by_test_id("pending")
+            expect(pending).to_contain_text("1 change not applied — Reset to start over with it")
+            expect(pending).to_contain_text("U.S. deadline: 5 (now 10)")
+            expect(clock).to_have_text("Mon 21 Apr, 00:00"), "the run on screen goes on with its settings"
+            # ... and "Run 500 times" runs the settings on screen: a credible-er deadline, more walk-aways.
+            page.get_by_role("button", name="Run 500 times").click()
+            expect(many).to_contain_text("with the settings on screen: U.S. deadline: 5 (file: 10)")
+            expect(many).to_contain_text("The story on the left still uses its own settings")
+            expect(page.locator("[data-testid=comparison] tr")).to_have_count(3)
+            walked = [float(_share(page, run, 5).rstrip("%")) for run in (1, 2)]
+            assert walked[1] > walked[0] + 5, f"U.S. walked away: deadline 10 {walked[0]}%, deadline 5 {walked[1]}%"
+
+            # A third setting (lesson 1's three-way comparison): Ukraine forgives every violation.
+            _set(page, "Ukraine forgives", 1)
+            expect(pending).to_contain_text("2 changes not applied")
+            expect(pending).to_contain_text("Ukraine forgives: 1 (now 0.3)")  # the server has the slider's value
+            page.get_by_role("button", name="Run 500 times").click()
+            expect(many).to_contain_text("Ukraine forgives: 1 (file: 0.1–0.5)")
+            expect(page.locator("[data-testid=comparison] tr")).to_have_count(4)
+            page.get_by_test_id("many").evaluate("e => e.scrollIntoView({block: 'start'})")
+            page.screenshot(path=SHOTS / "02-run-500-times.png")
+
+            # The deadline's last stop is "none", not a number of days.
+            _set(page, "U.S. deadline", 31)
+            expect(page.get_by_text("U.S. deadline: none (file: 10)")).to_be_visible()
+            _set(page, "U.S. deadline", 5)
+            expect(pending).to_contain_text("U.S. deadline: 5 (now 10)")
+
+            # Reset applies them: the pending banner goes, the status says which settings the run uses.
             page.get_by_role("button", name="Reset").click()
             expect(clock).to_have_text("Thu 17 Apr, 00:00")
+            expect(pending).to_have_count(0)
             expect(status).to_contain_text("5 days left")
             expect(status).to_contain_text("U.S. deadline: 5 (file: 10)")
-            expect(status).not_to_contain_text("forgives"), "sliders left alone keep the file's ranges"
             expect(story).to_contain_text("Nothing has happened yet")
 
-            # Run the new settings 500 times: the chart now shows the run before as outlines.
-            page.get_by_role("button", name="Run 500 times").click()
-            expect(many).to_contain_text("Outlines: the run before (baseline: as in the file)")
-            expect(many).to_contain_text("Settings: baseline: U.S. deadline: 5 (file: 10)")
-            _step(page, clock, 24)
-            expect(clock).to_have_text("Wed 23 Apr, 00:00")
-
-            # Play runs on by itself (SolaraViz's ▶) until paused.
-            page.get_by_role("button", name="▶").click()
+            # Play runs on by itself, at 4 ticks a second or more, until paused.
+            page.evaluate("() => document.querySelector('.cf-main').scrollTo(0, 0)")  # back to the top
+            page.get_by_role("button", name="▶ Play").click()
             page.wait_for_function(
-                "() => parseFloat(document.querySelector('[data-testid=status]').innerText.match(/day ([0-9.]+) of/)[1]) >= 8"
+                "() => document.querySelector('[data-testid=clock]').innerText !== 'Thu 17 Apr, 00:00'"
             )
-            page.get_by_role("button", name="❚❚").click()
+            day = "() => parseFloat(document.querySelector('[data-testid=status]').innerText.match(/day ([0-9.]+) of/)[1])"
+            first, started = page.evaluate(day), time.monotonic()
+            page.wait_for_timeout(4000)
+            last, seconds = page.evaluate(day), time.monotonic() - started
+            ticks_per_second = (last - first) * 4 / seconds  # 6-hour steps: 4 a day
+            print(f"Play: {ticks_per_second:.1f} ticks/s in the browser")
+            assert ticks_per_second >= 4, f"{ticks_per_second:.2f} ticks/s"
+            page.get_by_role("button", name="❚❚ Pause").click()
             expect(page.get_by_role("button", name="Step")).to_be_enabled()
             page.screenshot(path=SHOTS / "03-shorter-deadline.png")
+
+            # To the horizon: the timeline closes with how the story ended.
+            page.get_by_role("button", name="▶ Play").click()
+            expect(page.get_by_test_id("ending")).to_contain_text("How this story ended:", timeout=60_000)
+            _inside(page, "story")
         finally:
             browser.close()
     for name in ("01-easter-truce.png", "02-run-500-times.png", "03-shorter-deadline.png"):

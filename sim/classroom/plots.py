@@ -14,7 +14,7 @@ import pandas as pd
 from sim.experiments.figures import OUTCOME_COLOURS, plt
 from sim.model.outcomes import OUTCOMES, outcome_shares
 
-SIDE_COLOURS = {"russia": "#b2182b", "ukraine": "#2166ac"}
+SIDE_COLOURS = {"russia": "#D55E00", "ukraine": "#0072B2"}  # Okabe-Ito vermillion and blue
 #: Colour of each outcome class by name (experiments.figures keeps them in OUTCOMES order).
 OUTCOME_COLOUR = {o: c for o, c in zip(OUTCOMES, OUTCOME_COLOURS, strict=False)}
 #: Shading of what is in force, and of the mediator's absence.

@@ -69,14 +69,13 @@ def serve(scenario: str = "baseline", host: str = "127.0.0.1", port: int = 8765)
     load_scenario(scenario)  # an unknown name or a bad file stops here, with one message
     sock = bind(host, port)
     warn_if_exposed(host)
-    # Mesa 3.3's ComponentsView returns early when given no components (as the dashboard,
-    # sim.classroom.dashboard, does); Solara's hook checker warns about it at import.
-    # Harmless: the early return never varies.
+    # Mesa 3.3's ComponentsView (imported with mesa.visualization) returns early when given no
+    # components; Solara's hook checker warns about it at import. The dashboard does not use it.
     warnings.filterwarnings("ignore", message=".*ComponentsView: `use_state` found despite early return")
     try:
         import solara  # noqa: F401
         import uvicorn
-        from mesa.visualization import SolaraViz  # noqa: F401
+        from mesa.visualization.utils import force_update  # noqa: F401
     except ImportError as error:
         sock.close()
         print(
@@ -94,9 +93,16 @@ def serve(scenario: str = "baseline", host: str = "127.0.0.1", port: int = 8765)
             "SERVER_NAME": host,
             "SERVER_PORT": str(port),
             "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
+            # No "This website runs on Solara" badge: it covered the story's last line.
+            "SOLARA_THEME_SHOW_BANNER": "False",
+            "SOLARA_THEME_TITLE": "Ceasefire simulator",
         }
     )
+    from solara.server import settings
     from solara.server.starlette import app
+
+    settings.theme.show_banner = False  # read at import, perhaps before the environment above was set
+    settings.theme.title = "Ceasefire simulator"
 
     print(f"Classroom dashboard ({scenario}): open http://{shown}:{port}/ in a browser. Ctrl+C stops it.", flush=True)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))

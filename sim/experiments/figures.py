@@ -9,7 +9,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 __all__ = ["OUTCOME_COLOURS", "plt"]
 
-#: One colour per outcome class, in the order of :data:`sim.model.outcomes.OUTCOMES`: greens
-#: for agreements that hold, pale yellow-green for one too recent to judge, orange for a
-#: collapse, red for the mediator stepping back, grey for stalemate.
-OUTCOME_COLOURS = ["#1a9850", "#66bd63", "#a6d96a", "#d9ef8b", "#fdae61", "#d73027", "#999999"]
+#: One colour per outcome class, in the order of :data:`sim.model.outcomes.OUTCOMES`, from
+#: Okabe & Ito's colour-blind-safe palette: bluish green, blue and sky blue for agreements
+#: that hold, yellow for one too recent to judge, orange for a collapse, vermillion for the
+#: mediator stepping back, grey for stalemate. (The earlier greens and red made "holding"
+#: and "walked away" look alike under deuteranopia.)
+OUTCOME_COLOURS = ["#009E73", "#0072B2", "#56B4E9", "#F0E442", "#E69F00", "#D55E00", "#999999"]
