@@ -248,6 +248,79 @@ def test_a_class_steps_through_the_easter_truce_moves_a_lever_and_compares_500_r
         assert (SHOTS / name).stat().st_size > 10_000
 
 
+#: The answer a student gives to each kind of question, by the question's opening words.
+STUDENT = {"Join it": "j", "Answer with": "h", "sign": "s", "Extend": "e"}
+
+
+def _student_answer(text: str) -> str:
+    for words, key in STUDENT.items():
+        if words in text:
+            return key
+    pytest.fail(f"no answer for the question {text!r}")
+
+
+@needs_chromium
+def test_a_student_plays_ukraine_by_keyboard_to_the_end_and_reads_the_debrief(dashboard):
+    from sim.classroom.game import Game
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 720})
+            page.set_default_timeout(30_000)
+            page.goto(dashboard)
+            expect(page.get_by_test_id("clock")).to_have_text("Thu 17 Apr, 00:00")
+            _set(page, "Story number", 3)  # the whole class plays story 3
+            page.get_by_role("button", name="Watch the model").click()  # the mode menu
+            page.get_by_role("option", name="Play Ukraine").click()
+            question = page.get_by_test_id("question")
+            expect(question).to_contain_text("Join it and hold fire too")
+            expect(question).to_contain_text("Your decision (you play Ukraine, story 3)")
+            page.screenshot(path=SHOTS / "04-play-ukraine.png")
+            for test_id in ("question", "status", "timeline"):
+                _inside(page, test_id)
+
+            # Keyboard only: the answer box has the focus as soon as a question shows; no clicks.
+            page.keyboard.type("x")  # not a choice: one line of help, the question stays
+            page.keyboard.press("Enter")
+            expect(page.get_by_test_id("game-help")).to_contain_text("is not a choice here; type j (join) or f")
+            expect(question).to_contain_text("Join it")
+
+            answers: list[str] = []
+            debriefed = page.get_by_test_id("debrief")
+            for _ in range(60):
+                page.wait_for_function(
+                    "() => document.querySelector('[data-testid=question]') || document.querySelector('[data-testid=debrief]')"
+                )
+                if debriefed.count():
+                    break
+                text = question.inner_text()
+                key = _student_answer(text)
+                answers.append(key)
+                page.keyboard.type(key)
+                page.keyboard.press("Enter")
+                page.wait_for_function(  # answered: the story goes on to the next question or the end
+                    "(t) => { const q = document.querySelector('[data-testid=question]'); return !q || q.innerText !== t; }",
+                    arg=text,
+                )
+            expect(debriefed).to_contain_text("Debrief: you played Ukraine", timeout=60_000)
+            expect(debriefed).to_contain_text("← your story")
+            expect(debriefed).to_contain_text("percentile")
+            debriefed.evaluate("e => e.scrollIntoView({block: 'start'})")
+            page.screenshot(path=SHOTS / "05-debrief.png")
+            shown = debriefed.inner_text()
+        finally:
+            browser.close()
+    # The page played the engine's game: the same answers in the same story end the same way.
+    game = Game("ukraine", "baseline", seed=3, answers=answers)
+    game.advance()
+    assert game.finished and len(game.choices) == len(answers) >= 2
+    from sim.classroom.narrate import ENDINGS
+
+    assert ENDINGS[game.outcome] in shown
+
+
 # --- bad input: one message, a non-zero exit, no traceback ------------------------------------
 
 

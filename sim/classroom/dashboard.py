@@ -23,6 +23,8 @@ import time
 import solara
 from mesa.visualization.utils import force_update
 
+from sim.classroom.game import debrief
+from sim.classroom.game_panel import MODES, DebriefPanel, QuestionCard, new_game
 from sim.classroom.levers import (
     LEVERS,
     DashboardModel,
@@ -68,6 +70,8 @@ CSS = """
 .cf-levers .v-messages { display: none; }
 .cf-pending { background: #fff3c4; border: 2px solid #E69F00; padding: 4px 10px; font-size: 18px; color: #111; }
 .cf-table td, .cf-table th { border-bottom: 1px solid #ddd; padding: 2px 8px; text-align: left; vertical-align: top; }
+.cf-question .v-input { margin-top: 0; padding-top: 0; }
+.cf-question .v-text-field__details { display: none; }
 .cf-section { font-size: 20px; font-weight: 700; color: #111; margin: 14px 0 4px; }
 """
 
@@ -120,30 +124,58 @@ def Dashboard(ref: str, runs: solara.Reactive[list]):
     playing = solara.use_reactive(False)
     show_levers = solara.use_reactive(True)
     mode = solara.use_reactive("projector")
+    side = solara.use_reactive("")  # the actor a student plays ("": watch the model)
+    game = solara.use_reactive(None)  # the game in play, when a student plays
     lock = solara.use_memo(threading.Lock, [])
     font = SIZES[mode.value]
 
+    def waiting() -> bool:
+        """Whether the story waits for the student's answer."""
+        return game.value is not None and game.value.question is not None
+
     def step() -> None:
         with lock:
-            if model.value.running:
+            if game.value is not None:
+                if not waiting():
+                    game.value.advance(max_ticks=1)
+            elif model.value.running:
                 model.value.step()
         force_update()
 
     def reset() -> None:
         playing.set(False)
         with lock:
-            model.set(build(scenario, values.value))
             applied.set(dict(values.value))
+            if side.value:
+                game.set(new_game(side.value, scenario, values.value))
+            else:
+                game.set(None)
+                model.set(build(scenario, values.value))
         force_update()
+        if side.value:
+            playing.set(True)  # a game plays on by itself to the first question
+
+    def choose_mode(title: str) -> None:
+        side.set(MODES[title])
+        reset()
+
+    def answer(key: str) -> None:
+        with lock:
+            game.value.answer(key)
+        force_update()
+        playing.set(True)  # and on to the next question
 
     def play() -> None:
-        """While playing: step, let the page redraw, pause; stop at the horizon."""
-        while playing.value and model.value.running:
+        """While playing: step, let the page redraw, pause; stop at the horizon or at a question."""
+        while playing.value and running() and not waiting():
             time.sleep(PLAY_PAUSE)
             if playing.value:
                 step()
         if playing.value:
             playing.set(False)
+
+    def running() -> bool:
+        return not game.value.finished if game.value is not None else model.value.running
 
     solara.lab.use_task(play, dependencies=[playing.value], prefer_threaded=True)
 
@@ -166,9 +198,14 @@ def Dashboard(ref: str, runs: solara.Reactive[list]):
         )
 
     pending = pending_changes(scenario, values.value, applied.value)
-    current = model.value
+    current = game.value.model if game.value is not None else model.value
+    finished = game.value is not None and game.value.finished
+    report = solara.use_memo(lambda: debrief(game.value) if finished else None, [id(game.value), finished])
+    side_title = next(t for t, s in MODES.items() if s == side.value)
     on_screen = "; ".join(changed_levers(current, ref))
     note = f"Story {current.seed} · settings {'as in the file' if not on_screen else html.escape(on_screen)}"
+    if game.value is not None:
+        note = f"You play {html.escape(side_title.removeprefix('Play '))} · " + note
 
     with solara.Column(classes=["cf-root"], gap="0px"):
         with solara.Row(classes=["cf-top"]):
@@ -182,12 +219,22 @@ def Dashboard(ref: str, runs: solara.Reactive[list]):
                 on_value=lambda t: scenario_ref.set(titles[t]),
                 style="max-width: 430px; font-size: 17px;",
             )
-            solara.Button("Reset", on_click=reset, color="primary")
-            solara.Button("Step", on_click=step, disabled=playing.value or not current.running, color="primary")
+            solara.Select(
+                "",
+                dense=True,
+                values=list(MODES),
+                value=side_title,
+                on_value=choose_mode,
+                style="max-width: 230px; font-size: 17px;",
+            )
+            solara.Button("New game" if side.value else "Reset", on_click=reset, color="primary")
+            solara.Button(
+                "Step", on_click=step, disabled=playing.value or not current.running or waiting(), color="primary"
+            )
             solara.Button(
                 "❚❚ Pause" if playing.value else "▶ Play",
                 on_click=lambda: playing.set(not playing.value),
-                disabled=not current.running,
+                disabled=not current.running or waiting(),
                 color="primary",
             )
             solara.Button(
@@ -207,6 +254,9 @@ def Dashboard(ref: str, runs: solara.Reactive[list]):
                 with solara.Column(
                     gap="6px", style="height: calc(100vh - 62px); min-height: 480px; flex-shrink: 0;"
                 ):  # the first screen
+                    if waiting():
+                        who = f"you play {side_title.removeprefix('Play ')}, story {current.seed}"
+                        QuestionCard(game.value.question, answer, font, who).key(game.value.question.key)
                     if pending:
                         n = len(pending)
                         solara.HTML(
@@ -217,7 +267,7 @@ def Dashboard(ref: str, runs: solara.Reactive[list]):
                             classes=["cf-pending"],
                             attributes={"data-testid": "pending"},
                         )
-                    StatusStrip(current, note)
+                    StatusStrip(current, "" if waiting() else note)
                     with solara.Row(
                         gap="14px", style="flex: 1 1 0; min-height: 0; align-items: stretch; flex-wrap: nowrap;"
                     ):
@@ -225,6 +275,8 @@ def Dashboard(ref: str, runs: solara.Reactive[list]):
                             Timeline(current, font)
                         with solara.Column(style="flex: 2 1 0; min-width: 0; height: 100%;"):
                             Story(current, font, height="100%")
+                if report is not None:
+                    DebriefPanel(report, side_title.removeprefix("Play "), font)
                 with solara.Row(gap="20px", style="align-items: flex-start; flex-wrap: wrap; flex-shrink: 0;"):
                     with solara.Column(style="flex: 1 1 480px; min-width: 0; max-width: 700px;"):
                         solara.HTML(unsafe_innerHTML="The negotiation", classes=["cf-section"])

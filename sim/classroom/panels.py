@@ -215,8 +215,9 @@ def Comparison(runs: list[dict], font: float = 18):
         lambda: charts.shares_svg([(r["label"], r["outcomes"]) for r in runs], font=font),
         [tuple(id(r) for r in runs), font],
     )
-    solara.HTML(unsafe_innerHTML=chart, attributes={"data-testid": "shares"})
+    # The table first: it is the chart's legend (each run's colour and what differed).
     solara.HTML(unsafe_innerHTML=comparison_table(runs, font), attributes={"data-testid": "comparison"})
+    solara.HTML(unsafe_innerHTML=chart, attributes={"data-testid": "shares"})
 
 
 __all__ = ["AGREEMENTS", "Comparison", "Negotiation", "StatusStrip", "Story", "Timeline"]
