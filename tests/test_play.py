@@ -215,3 +215,28 @@ def test_a_stance_that_repeats_the_models_own_choice_is_the_model_and_an_unknown
     assert signed["day_first_agreement"].isna().all()
     with pytest.raises(ValueError, match="takes no decision deadline"):
         Stance("ukraine", deadline=True)
+
+
+def test_a_standing_order_answers_every_later_question_of_its_kind_as_one_answer_each_would():
+    def answers_each_time(game: Game) -> int:
+        asked = 0
+        while (q := game.advance()) is not None:
+            asked += 1
+            game.answer({"answer": "h", "sign": "s", "extend_truce": "e"}[q.kind])
+        return asked
+
+    one_by_one = Game("russia", "baseline", seed=3)
+    asked = answers_each_time(one_by_one)
+    standing = Game("russia", "baseline", seed=3)
+    orders = 0
+    while (q := standing.advance()) is not None:
+        orders += 1
+        standing.answer({"answer": "hh", "sign": "ss", "extend_truce": "always extend"}[q.kind])
+    assert orders <= 3 < asked, "each kind is asked once, then answered by the order"
+    assert [c.option for c in standing.choices] == [c.option for c in one_by_one.choices]
+    assert standing.model.events().equals(one_by_one.model.events())
+    with pytest.raises(ChoiceError, match="aa or hh: the same every time"):
+        game = Game("russia", "baseline", seed=3)
+        while (q := game.advance()) is not None and q.kind != "answer":
+            game.answer(q.options[0][0])
+        game.answer("ah")

@@ -89,6 +89,15 @@ class Question:
                 return key
         return None
 
+    def standing(self, text: str) -> str | None:
+        """The option a standing order names ("hh", "always hold"), or None: that answer every time from now on."""
+        said = " ".join(text.strip().lower().split())
+        if said.startswith("always "):
+            return self.option(said.removeprefix("always "))
+        if len(said) == 2 and said[0] == said[1]:
+            return self.option(said[0])
+        return None
+
     def value(self, key: str) -> bool:
         """True for the first option (join, answer, sign, extend), False for the second."""
         return key == self.options[0][0]
@@ -99,6 +108,10 @@ class Question:
     def allowed(self) -> str:
         """'j (join) or f (fight on)'."""
         return " or ".join(f"{key} ({label})" for key, label in self.options)
+
+    def every_time(self) -> str:
+        """How to give a standing order: 'jj or ff: the same every time from now on'."""
+        return " or ".join(key * 2 for key, _ in self.options) + ": the same every time from now on"
 
 
 @dataclass(frozen=True)
@@ -174,6 +187,8 @@ class Game:
         self._chosen: dict[str, bool] = {}
         self._defaults: dict[str, bool] = {}
         self._queued = list(answers)
+        #: Standing orders (kind -> option), given by doubling a letter ("hh") or "always hold".
+        self.standing: dict[str, str] = {}
         self._cuts: list[int] = []
         self.model = self._build()
 
@@ -199,7 +214,9 @@ class Game:
                 steps += 1
             except Pending as pending:
                 self._ask(pending.decision)
-                if self._queued:
+                if self.question.kind in self.standing:
+                    self.answer(self.standing[self.question.kind])
+                elif self._queued:
                     self.answer(self._queued.pop(0))
         return self.question
 
@@ -220,8 +237,10 @@ class Game:
         if q is None:
             raise ChoiceError("no question is pending")
         key = q.option(option)
+        if key is None and (key := q.standing(option)) is not None:
+            self.standing[q.kind] = key  # the same answer to every later question of this kind
         if key is None:
-            raise ChoiceError(f"unknown choice {option!r}; allowed: {q.allowed()}")
+            raise ChoiceError(f"unknown choice {option!r}; allowed: {q.allowed()} ({q.every_time()})")
         self._chosen[q.key] = q.value(key)
         self.choices.append(
             Choice(q.key, q.kind, q.tick, q.time, q.text, key, q.label(key), q.default, q.label(q.default), q.value(key))

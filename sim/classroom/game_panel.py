@@ -55,13 +55,16 @@ def QuestionCard(question: Question, on_answer, font: float = 18, who: str = "")
     def submit(text: str) -> None:
         if not text.strip():
             return
-        key = question.option(text.strip())
+        key = question.option(text.strip()) or question.standing(text.strip())
         set_tries(tries + 1)
         if key is None:
-            set_help(f"“{text.strip()}” is not a choice here; type {question.allowed()}, then Enter.")
+            set_help(
+                f"“{text.strip()}” is not a choice here; type {question.allowed()}, then Enter "
+                f"({question.every_time()})."
+            )
             return
         set_help("")
-        on_answer(key)
+        on_answer(text.strip())
 
     with solara.Column(
         gap="0px",
@@ -84,7 +87,9 @@ def QuestionCard(question: Question, on_answer, font: float = 18, who: str = "")
 @solara.component
 def AnswerBox(submit):
     """A text box that has the keyboard's focus as soon as it shows (Vuetify's autofocus) and submits on Enter."""
-    field = solara.v.TextField(label="type a letter, then Enter", v_model="", autofocus=True, style_="max-width: 260px;")
+    field = solara.v.TextField(
+        label="a letter, then Enter (twice: always)", v_model="", autofocus=True, style_="max-width: 300px;"
+    )
     solara.v.use_event(field, "keyup.enter", lambda widget, event, data: submit(widget.v_model or ""))
     return field
 

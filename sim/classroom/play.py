@@ -29,7 +29,10 @@ _DECIDES = {
     "deadline": "whether to extend your deadline when it comes without enough progress (or walk away from the talks)",
 }
 _NAMES = {**NAMES, "united_states": "the United States"}
-_HELP = "Type the letter or the word of a choice, e.g. {allowed}; ? for this help; Ctrl-D ends the game."
+_HELP = (
+    "Type the letter or the word of a choice, e.g. {allowed}; the letter twice for the same answer every time; "
+    "? for this help; Ctrl-D ends the game."
+)
 
 
 def cmd_play(args: argparse.Namespace) -> int:
@@ -59,9 +62,11 @@ def play(game: Game, inp: TextIO, out: TextIO) -> int:
                 return EXIT_INPUT_ENDED
             said = line.strip()
             key = q.option(said)
-            if key is not None:
-                game.answer(key)
-                print(f"  You: {q.label(key)}.\n", file=out)
+            standing = q.standing(said) if key is None else None
+            if key is not None or standing is not None:
+                game.answer(said)
+                every = ", and every time from now on" if standing is not None else ""
+                print(f"  You: {q.label(key or standing)}{every}.\n", file=out)
                 break
             wrong = "" if said.lower() in ("?", "help") else f"Not a choice here: {said!r}. "
             print(f"  {wrong}{_HELP.format(allowed=q.allowed())}", file=out)
@@ -77,7 +82,7 @@ def _count(n: int, noun: str) -> str:
 
 
 def ask(q: Question, out: TextIO) -> None:
-    print(f"\n? {q.text}\n  {options(q)}", file=out, flush=True)
+    print(f"\n? {q.text}\n  {options(q)}   ({q.every_time()})", file=out, flush=True)
 
 
 def options(q: Question) -> str:
@@ -98,7 +103,10 @@ def introduction(game: Game) -> str:
         f"The model plays {others}. You decide:",
     ]
     lines += [f"  - {_DECIDES[k]}: {' / '.join(f'{key} = {label}' for key, label in OPTIONS[k])}" for k in kinds]
-    lines.append("Type the letter or the word and press Enter; ? for help. The story so far:")
+    lines.append(
+        "Type the letter or the word and press Enter; the letter twice (e.g. hh) gives the same answer to every "
+        "later question of that kind; ? for help. The story so far:"
+    )
     return "\n".join(lines)
 
 
