@@ -72,6 +72,7 @@ CSS = """
 .cf-table td, .cf-table th { border-bottom: 1px solid #ddd; padding: 2px 8px; text-align: left; vertical-align: top; }
 .cf-question .v-input { margin-top: 0; padding-top: 0; }
 .cf-question .v-text-field__details { display: none; }
+.cf-question input { font-size: 18px; color: #111; }
 .cf-section { font-size: 20px; font-weight: 700; color: #111; margin: 14px 0 4px; }
 """
 

@@ -80,6 +80,8 @@ def QuestionCard(question: Question, on_answer, font: float = 18, who: str = "")
             for key, label in question.options:
                 solara.Button(f"[{key}] {label}", on_click=lambda key=key: submit(key), color="primary")
             AnswerBox(submit).key(f"answer-{tries}")
+            twice = " or ".join(key * 2 for key, _ in question.options)
+            solara.HTML(unsafe_innerHTML=f"({html.escape(twice)}: the same every time)", style="font-size: 16px;")
         if help_:
             solara.HTML(unsafe_innerHTML=html.escape(help_), attributes={"data-testid": "game-help"})
 
@@ -88,7 +90,7 @@ def QuestionCard(question: Question, on_answer, font: float = 18, who: str = "")
 def AnswerBox(submit):
     """A text box that has the keyboard's focus as soon as it shows (Vuetify's autofocus) and submits on Enter."""
     field = solara.v.TextField(
-        label="a letter, then Enter (twice: always)", v_model="", autofocus=True, style_="max-width: 300px;"
+        placeholder="type a letter, then Enter", v_model="", autofocus=True, style_="max-width: 260px;"
     )
     solara.v.use_event(field, "keyup.enter", lambda widget, event, data: submit(widget.v_model or ""))
     return field
