@@ -97,7 +97,7 @@ def introduction(game: Game) -> str:
     kinds = [k for k, sides in KINDS.items() if game.side in sides]
     others = ", ".join(_NAMES[a] for a in ("russia", "ukraine", "united_states", "europe") if a != game.side)
     lines = [
-        f"You play {NAMES[game.side]} in {s.name}: {s.data['description']}",
+        f"You play {_NAMES[game.side]} in {s.name}: {s.data['description']}",
         f"{clock['horizon_days']} days from {clock['start']:%a %d %b %Y}, seed {game.seed} "
         "(the same seed and the same answers always tell the same story).",
         f"The model plays {others}. You decide:",
@@ -112,7 +112,7 @@ def introduction(game: Game) -> str:
 
 def render(d: Debrief) -> str:
     """The debrief as text: a bar chart of the runs' outcomes, the percentile, the decisive choice."""
-    who = NAMES[d.side]
+    who = _NAMES[d.side]
     lines = [
         "Debrief",
         f"Your story among {d.runs} runs of the model from the same start (run 0 is the model playing {who} "
