@@ -7,11 +7,11 @@ import subprocess
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import ceasefire_executable, cli_env
 
 from sim import CeasefireModel
 from sim.classroom.game import ChoiceError, Game, debrief, replay
 from sim.model.outcomes import OUTCOMES
-from tests.conftest import ceasefire_executable, cli_env
 
 
 class Echo:
