@@ -22,7 +22,8 @@ import pytest
 from conftest import BASELINE_START, cli_env, run_cli
 from playwright.sync_api import expect, sync_playwright
 
-from sim.classroom.narrate import when
+from sim.classroom.game import Game
+from sim.classroom.narrate import ENDINGS, when
 from sim.scenario import load_scenario
 
 REPO = Path(__file__).resolve().parents[1]
@@ -87,6 +88,21 @@ def dashboard(tmp_path_factory) -> Iterator[str]:
             server.wait()
 
 
+@pytest.fixture
+def projector(dashboard) -> Iterator:
+    """A fresh page of the dashboard in Debian's chromium at a classroom projector's 1280x720."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 720})
+            page.set_default_timeout(30_000)
+            page.goto(dashboard)
+            yield page
+        finally:
+            browser.close()
+
+
 def _step(page, clock, ticks: int, start: int = 0) -> None:
     """Press Step ``ticks`` times, each time waiting for the clock to show the next tick.
 
@@ -141,109 +157,101 @@ def _share(page, run: int, column: int) -> str:
 
 
 @needs_chromium
-def test_a_class_steps_through_the_easter_truce_moves_a_lever_and_compares_500_runs(dashboard):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 720})  # a classroom projector
-            page.set_default_timeout(30_000)
-            page.goto(dashboard)
-            status, story = page.get_by_test_id("status"), page.get_by_test_id("story")
-            clock = page.get_by_test_id("clock")  # the "Now" box: other boxes show dates too
-            expect(clock).to_have_text("Thu 17 Apr, 00:00")
-            expect(status).to_contain_text("10 days left")
-            expect(page.get_by_text("Baseline: Easter week 2025")).to_be_visible()  # the scenario in words
-            for developer in ("Play Interval", "Render Interval", "Use Threads"):
-                expect(page.get_by_text(developer)).to_have_count(0)
-            expect(page.get_by_text("This website runs on")).to_have_count(0)
+def test_a_class_steps_through_the_easter_truce_moves_a_lever_and_compares_500_runs(projector):
+    page = projector
+    status, story = page.get_by_test_id("status"), page.get_by_test_id("story")
+    clock = page.get_by_test_id("clock")  # the "Now" box: other boxes show dates too
+    expect(clock).to_have_text("Thu 17 Apr, 00:00")
+    expect(status).to_contain_text("10 days left")
+    expect(page.get_by_text("Baseline: Easter week 2025")).to_be_visible()  # the scenario in words
+    for developer in ("Play Interval", "Render Interval", "Use Threads"):
+        expect(page.get_by_text(developer)).to_have_count(0)
+    expect(page.get_by_text("This website runs on")).to_have_count(0)
 
-            # Step through the Easter truce: 16 ticks of 6 h, Thursday 00:00 to Monday 00:00.
-            _step(page, clock, 16)
-            expect(clock).to_have_text("Mon 21 Apr, 00:00")
-            expect(story).to_contain_text("Sat 19 Apr, 18:00 — Russia declares a 30-hour truce")
-            expect(story).to_contain_text("Ukraine answers: ceasefire will be met with ceasefire")
-            expect(story).to_contain_text("accuses")
-            timeline = page.get_by_test_id("timeline")
-            expect(timeline).to_contain_text("Russia's Easter truce")  # a labelled span
-            expect(timeline).to_contain_text("violations counted")  # the breakdown rule, per side
-            for test_id in ("status", "story", "timeline"):
-                _inside(page, test_id)
-            assert page.evaluate(SMALLEST_CHART_TEXT, "timeline") >= 18
-            assert float(story.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")) >= 18
-            page.screenshot(path=SHOTS / "01-easter-truce.png")
+    # Step through the Easter truce: 16 ticks of 6 h, Thursday 00:00 to Monday 00:00.
+    _step(page, clock, 16)
+    expect(clock).to_have_text("Mon 21 Apr, 00:00")
+    expect(story).to_contain_text("Sat 19 Apr, 18:00 — Russia declares a 30-hour truce")
+    expect(story).to_contain_text("Ukraine answers: ceasefire will be met with ceasefire")
+    expect(story).to_contain_text("accuses")
+    timeline = page.get_by_test_id("timeline")
+    expect(timeline).to_contain_text("Russia's Easter truce")  # a labelled span
+    expect(timeline).to_contain_text("violations counted")  # the breakdown rule, per side
+    for test_id in ("status", "story", "timeline"):
+        _inside(page, test_id)
+    assert page.evaluate(SMALLEST_CHART_TEXT, "timeline") >= 18
+    assert float(story.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")) >= 18
+    page.screenshot(path=SHOTS / "01-easter-truce.png")
 
-            # "Now run it 500 times": the settings on screen, the file's.
-            page.get_by_role("button", name="Run 500 times").click()
-            many = page.get_by_test_id("many")
-            expect(many).to_contain_text("500 runs in")
-            expect(many).to_contain_text("with the settings on screen: as in the file")
-            assert page.evaluate(SMALLEST_CHART_TEXT, "shares") >= 18
+    # "Now run it 500 times": the settings on screen, the file's.
+    page.get_by_role("button", name="Run 500 times").click()
+    many = page.get_by_test_id("many")
+    expect(many).to_contain_text("500 runs in")
+    expect(many).to_contain_text("with the settings on screen: as in the file")
+    assert page.evaluate(SMALLEST_CHART_TEXT, "shares") >= 18
 
-            # Move the U.S. deadline from 10 to 5 days WITHOUT Reset: the change shows as pending ...
-            deadline = _slider(page, "U.S. deadline")
-            expect(deadline).to_have_attribute("aria-valuenow", "10")
-            _set(page, "U.S. deadline", 5)
-            expect(deadline).to_have_attribute("aria-valuenow", "5")
-            pending = page.get_by_test_id("pending")
-            expect(pending).to_contain_text("1 change not applied — Reset to start over with it")
-            expect(pending).to_contain_text("U.S. deadline: 5 (now 10)")
-            expect(clock).to_have_text("Mon 21 Apr, 00:00"), "the run on screen goes on with its settings"
-            # ... and "Run 500 times" runs the settings on screen: a credible-er deadline, more walk-aways.
-            page.get_by_role("button", name="Run 500 times").click()
-            expect(many).to_contain_text("with the settings on screen: U.S. deadline: 5 (file: 10)")
-            expect(many).to_contain_text("The story on the left still uses its own settings")
-            expect(page.locator("[data-testid=comparison] tr")).to_have_count(3)
-            walked = [float(_share(page, run, 5).rstrip("%")) for run in (1, 2)]
-            assert walked[1] > walked[0] + 5, f"U.S. walked away: deadline 10 {walked[0]}%, deadline 5 {walked[1]}%"
+    # Move the U.S. deadline from 10 to 5 days WITHOUT Reset: the change shows as pending ...
+    deadline = _slider(page, "U.S. deadline")
+    expect(deadline).to_have_attribute("aria-valuenow", "10")
+    _set(page, "U.S. deadline", 5)
+    expect(deadline).to_have_attribute("aria-valuenow", "5")
+    pending = page.get_by_test_id("pending")
+    expect(pending).to_contain_text("1 change not applied — Reset to start over with it")
+    expect(pending).to_contain_text("U.S. deadline: 5 (now 10)")
+    expect(clock).to_have_text("Mon 21 Apr, 00:00"), "the run on screen goes on with its settings"
+    # ... and "Run 500 times" runs the settings on screen: a credible-er deadline, more walk-aways.
+    page.get_by_role("button", name="Run 500 times").click()
+    expect(many).to_contain_text("with the settings on screen: U.S. deadline: 5 (file: 10)")
+    expect(many).to_contain_text("The story on the left still uses its own settings")
+    expect(page.locator("[data-testid=comparison] tr")).to_have_count(3)
+    walked = [float(_share(page, run, 5).rstrip("%")) for run in (1, 2)]
+    assert walked[1] > walked[0] + 5, f"U.S. walked away: deadline 10 {walked[0]}%, deadline 5 {walked[1]}%"
 
-            # A third setting (lesson 1's three-way comparison): Ukraine forgives every violation.
-            _set(page, "Ukraine forgives", 1)
-            expect(pending).to_contain_text("2 changes not applied")
-            expect(pending).to_contain_text("Ukraine forgives: 1 (now 0.3)")  # the server has the slider's value
-            page.get_by_role("button", name="Run 500 times").click()
-            expect(many).to_contain_text("Ukraine forgives: 1 (file: 0.1–0.5)")
-            expect(page.locator("[data-testid=comparison] tr")).to_have_count(4)
-            page.get_by_test_id("many").evaluate("e => e.scrollIntoView({block: 'start'})")
-            page.screenshot(path=SHOTS / "02-run-500-times.png")
+    # A third setting (lesson 1's three-way comparison): Ukraine forgives every violation.
+    _set(page, "Ukraine forgives", 1)
+    expect(pending).to_contain_text("2 changes not applied")
+    expect(pending).to_contain_text("Ukraine forgives: 1 (now 0.3)")  # the server has the slider's value
+    page.get_by_role("button", name="Run 500 times").click()
+    expect(many).to_contain_text("Ukraine forgives: 1 (file: 0.1–0.5)")
+    expect(page.locator("[data-testid=comparison] tr")).to_have_count(4)
+    page.get_by_test_id("many").evaluate("e => e.scrollIntoView({block: 'start'})")
+    page.screenshot(path=SHOTS / "02-run-500-times.png")
 
-            # The deadline's last stop is "none", not a number of days.
-            _set(page, "U.S. deadline", 31)
-            expect(page.get_by_text("U.S. deadline: none (file: 10)")).to_be_visible()
-            _set(page, "U.S. deadline", 5)
-            expect(pending).to_contain_text("U.S. deadline: 5 (now 10)")
+    # The deadline's last stop is "none", not a number of days.
+    _set(page, "U.S. deadline", 31)
+    expect(page.get_by_text("U.S. deadline: none (file: 10)")).to_be_visible()
+    _set(page, "U.S. deadline", 5)
+    expect(pending).to_contain_text("U.S. deadline: 5 (now 10)")
 
-            # Reset applies them: the pending banner goes, the status says which settings the run uses.
-            page.get_by_role("button", name="Reset").click()
-            expect(clock).to_have_text("Thu 17 Apr, 00:00")
-            expect(pending).to_have_count(0)
-            expect(status).to_contain_text("5 days left")
-            expect(status).to_contain_text("U.S. deadline: 5 (file: 10)")
-            expect(story).to_contain_text("Nothing has happened yet")
+    # Reset applies them: the pending banner goes, the status says which settings the run uses.
+    page.get_by_role("button", name="Reset").click()
+    expect(clock).to_have_text("Thu 17 Apr, 00:00")
+    expect(pending).to_have_count(0)
+    expect(status).to_contain_text("5 days left")
+    expect(status).to_contain_text("U.S. deadline: 5 (file: 10)")
+    expect(story).to_contain_text("Nothing has happened yet")
 
-            # Play runs on by itself, at 4 ticks a second or more, until paused.
-            page.evaluate("() => document.querySelector('.cf-main').scrollTo(0, 0)")  # back to the top
-            page.get_by_role("button", name="▶ Play").click()
-            page.wait_for_function(
-                "() => document.querySelector('[data-testid=clock]').innerText !== 'Thu 17 Apr, 00:00'"
-            )
-            day = "() => parseFloat(document.querySelector('[data-testid=status]').innerText.match(/day ([0-9.]+) of/)[1])"
-            first, started = page.evaluate(day), time.monotonic()
-            page.wait_for_timeout(4000)
-            last, seconds = page.evaluate(day), time.monotonic() - started
-            ticks_per_second = (last - first) * 4 / seconds  # 6-hour steps: 4 a day
-            print(f"Play: {ticks_per_second:.1f} ticks/s in the browser")
-            assert ticks_per_second >= 4, f"{ticks_per_second:.2f} ticks/s"
-            page.get_by_role("button", name="❚❚ Pause").click()
-            expect(page.get_by_role("button", name="Step")).to_be_enabled()
-            page.screenshot(path=SHOTS / "03-shorter-deadline.png")
+    # Play runs on by itself, at 4 ticks a second or more, until paused.
+    page.evaluate("() => document.querySelector('.cf-main').scrollTo(0, 0)")  # back to the top
+    page.get_by_role("button", name="▶ Play").click()
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=clock]').innerText !== 'Thu 17 Apr, 00:00'"
+    )
+    day = "() => parseFloat(document.querySelector('[data-testid=status]').innerText.match(/day ([0-9.]+) of/)[1])"
+    first, started = page.evaluate(day), time.monotonic()
+    page.wait_for_timeout(4000)
+    last, seconds = page.evaluate(day), time.monotonic() - started
+    ticks_per_second = (last - first) * 4 / seconds  # 6-hour steps: 4 a day
+    print(f"Play: {ticks_per_second:.1f} ticks/s in the browser")
+    assert ticks_per_second >= 4, f"{ticks_per_second:.2f} ticks/s"
+    page.get_by_role("button", name="❚❚ Pause").click()
+    expect(page.get_by_role("button", name="Step")).to_be_enabled()
+    page.screenshot(path=SHOTS / "03-shorter-deadline.png")
 
-            # To the horizon: the timeline closes with how the story ended.
-            page.get_by_role("button", name="▶ Play").click()
-            expect(page.get_by_test_id("ending")).to_contain_text("How this story ended:", timeout=60_000)
-            _inside(page, "story")
-        finally:
-            browser.close()
+    # To the horizon: the timeline closes with how the story ended.
+    page.get_by_role("button", name="▶ Play").click()
+    expect(page.get_by_test_id("ending")).to_contain_text("How this story ended:", timeout=60_000)
+    _inside(page, "story")
     for name in ("01-easter-truce.png", "02-run-500-times.png", "03-shorter-deadline.png"):
         assert (SHOTS / name).stat().st_size > 10_000
 
@@ -260,64 +268,52 @@ def _student_answer(text: str) -> str:
 
 
 @needs_chromium
-def test_a_student_plays_ukraine_by_keyboard_to_the_end_and_reads_the_debrief(dashboard):
-    from sim.classroom.game import Game
+def test_a_student_plays_ukraine_by_keyboard_to_the_end_and_reads_the_debrief(projector):
+    page = projector
+    expect(page.get_by_test_id("clock")).to_have_text("Thu 17 Apr, 00:00")
+    _set(page, "Story number", 3)  # the whole class plays story 3
+    page.get_by_role("button", name="Watch the model").click()  # the mode menu
+    page.get_by_role("option", name="Play Ukraine").click()
+    question = page.get_by_test_id("question")
+    expect(question).to_contain_text("Join it and hold fire too")
+    expect(question).to_contain_text("Your decision (you play Ukraine, story 3)")
+    page.screenshot(path=SHOTS / "04-play-ukraine.png")
+    for test_id in ("question", "status", "timeline"):
+        _inside(page, test_id)
 
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 720})
-            page.set_default_timeout(30_000)
-            page.goto(dashboard)
-            expect(page.get_by_test_id("clock")).to_have_text("Thu 17 Apr, 00:00")
-            _set(page, "Story number", 3)  # the whole class plays story 3
-            page.get_by_role("button", name="Watch the model").click()  # the mode menu
-            page.get_by_role("option", name="Play Ukraine").click()
-            question = page.get_by_test_id("question")
-            expect(question).to_contain_text("Join it and hold fire too")
-            expect(question).to_contain_text("Your decision (you play Ukraine, story 3)")
-            page.screenshot(path=SHOTS / "04-play-ukraine.png")
-            for test_id in ("question", "status", "timeline"):
-                _inside(page, test_id)
+    # Keyboard only: the answer box has the focus as soon as a question shows; no clicks.
+    page.keyboard.type("x")  # not a choice: one line of help, the question stays
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("game-help")).to_contain_text("is not a choice here; type j (join) or f")
+    expect(question).to_contain_text("Join it")
 
-            # Keyboard only: the answer box has the focus as soon as a question shows; no clicks.
-            page.keyboard.type("x")  # not a choice: one line of help, the question stays
-            page.keyboard.press("Enter")
-            expect(page.get_by_test_id("game-help")).to_contain_text("is not a choice here; type j (join) or f")
-            expect(question).to_contain_text("Join it")
-
-            answers: list[str] = []
-            debriefed = page.get_by_test_id("debrief")
-            for _ in range(60):
-                page.wait_for_function(
-                    "() => document.querySelector('[data-testid=question]') || document.querySelector('[data-testid=debrief]')"
-                )
-                if debriefed.count():
-                    break
-                text = question.inner_text()
-                key = _student_answer(text)
-                answers.append(key)
-                page.keyboard.type(key)
-                page.keyboard.press("Enter")
-                page.wait_for_function(  # answered: the story goes on to the next question or the end
-                    "(t) => { const q = document.querySelector('[data-testid=question]'); return !q || q.innerText !== t; }",
-                    arg=text,
-                )
-            expect(debriefed).to_contain_text("Debrief: you played Ukraine", timeout=60_000)
-            expect(debriefed).to_contain_text("← your story")
-            expect(debriefed).to_contain_text("percentile")
-            debriefed.evaluate("e => e.scrollIntoView({block: 'start'})")
-            page.screenshot(path=SHOTS / "05-debrief.png")
-            shown = debriefed.inner_text()
-        finally:
-            browser.close()
+    answers: list[str] = []
+    debriefed = page.get_by_test_id("debrief")
+    for _ in range(60):
+        page.wait_for_function(
+            "() => document.querySelector('[data-testid=question]') || document.querySelector('[data-testid=debrief]')"
+        )
+        if debriefed.count():
+            break
+        text = question.inner_text()
+        key = _student_answer(text)
+        answers.append(key)
+        page.keyboard.type(key)
+        page.keyboard.press("Enter")
+        page.wait_for_function(  # answered: the story goes on to the next question or the end
+            "(t) => { const q = document.querySelector('[data-testid=question]'); return !q || q.innerText !== t; }",
+            arg=text,
+        )
+    expect(debriefed).to_contain_text("Debrief: you played Ukraine", timeout=60_000)
+    expect(debriefed).to_contain_text("← your story")
+    expect(debriefed).to_contain_text("percentile")
+    debriefed.evaluate("e => e.scrollIntoView({block: 'start'})")
+    page.screenshot(path=SHOTS / "05-debrief.png")
+    shown = debriefed.inner_text()
     # The page played the engine's game: the same answers in the same story end the same way.
     game = Game("ukraine", "baseline", seed=3, answers=answers)
     game.advance()
     assert game.finished and len(game.choices) == len(answers) >= 2
-    from sim.classroom.narrate import ENDINGS
-
     assert ENDINGS[game.outcome] in shown
 
 
