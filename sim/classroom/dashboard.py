@@ -203,10 +203,11 @@ def Dashboard(ref: str, runs: solara.Reactive[list]):
     finished = game.value is not None and game.value.finished
     report = solara.use_memo(lambda: debrief(game.value) if finished else None, [id(game.value), finished])
     side_title = next(t for t, s in MODES.items() if s == side.value)
+    played = side_title.removeprefix("Play ")  # "Ukraine", "the United States"
     on_screen = "; ".join(changed_levers(current, ref))
     note = f"Story {current.seed} · settings {'as in the file' if not on_screen else html.escape(on_screen)}"
     if game.value is not None:
-        note = f"You play {html.escape(side_title.removeprefix('Play '))} · " + note
+        note = f"You play {html.escape(played)} · " + note
 
     with solara.Column(classes=["cf-root"], gap="0px"):
         with solara.Row(classes=["cf-top"]):
@@ -256,7 +257,7 @@ def Dashboard(ref: str, runs: solara.Reactive[list]):
                     gap="6px", style="height: calc(100vh - 62px); min-height: 480px; flex-shrink: 0;"
                 ):  # the first screen
                     if waiting():
-                        who = f"you play {side_title.removeprefix('Play ')}, story {current.seed}"
+                        who = f"you play {played}, story {current.seed}"
                         QuestionCard(game.value.question, answer, font, who).key(game.value.question.key)
                     if pending:
                         n = len(pending)
@@ -277,7 +278,7 @@ def Dashboard(ref: str, runs: solara.Reactive[list]):
                         with solara.Column(style="flex: 2 1 0; min-width: 0; height: 100%;"):
                             Story(current, font, height="100%")
                 if report is not None:
-                    DebriefPanel(report, side_title.removeprefix("Play "), font)
+                    DebriefPanel(report, played, font)
                 with solara.Row(gap="20px", style="align-items: flex-start; flex-wrap: wrap; flex-shrink: 0;"):
                     with solara.Column(style="flex: 1 1 480px; min-width: 0; max-width: 700px;"):
                         solara.HTML(unsafe_innerHTML="The negotiation", classes=["cf-section"])

@@ -405,6 +405,11 @@ class Debrief:
     def decisive(self) -> Reversal | None:
         return self.reversals[0] if self.reversals else None
 
+    @property
+    def median(self) -> float:
+        """The runs' median of :attr:`measure`, beside the student's :attr:`value`."""
+        return float(np.median(self.values))
+
 
 def measured_run(model: CeasefireModel) -> np.ndarray:
     """Run ``model`` to the horizon; returns each replicate's days with a truce or agreement in force.

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import html
 
-import numpy as np
 import solara
 
 from sim.classroom.game import Debrief, Game, Question
@@ -124,7 +123,7 @@ def debrief_html(report: Debrief, side_title: str, font: float = 18) -> str:
         f"<p>Where your story falls among {report.runs} runs of the model from the same start:</p>",
         f'<table class="cf-table" style="width:100%;">{"".join(rows)}</table>',
         f"<p>{html.escape(report.measure.capitalize())}: you {report.value:.1f}; "
-        f"the runs' median {_median(report):.1f}; your story is at percentile {report.percentile:.0f} of the runs.</p>",
+        f"the runs' median {report.median:.1f}; your story is at percentile {report.percentile:.0f} of the runs.</p>",
     ]
     if choices:
         parts.append(
@@ -148,10 +147,6 @@ def debrief_html(report: Debrief, side_title: str, font: float = 18) -> str:
     else:
         parts.append("<p>You made no decision in this story: nothing to replay.</p>")
     return f'<div style="font-size:{font}px; color:{INK};">{"".join(parts)}</div>'
-
-
-def _median(report: Debrief) -> float:
-    return float(np.median(report.values))
 
 
 @solara.component

@@ -9,8 +9,6 @@ import argparse
 import sys
 from typing import TextIO
 
-import numpy as np
-
 from sim.model.outcomes import OUTCOME_MEANINGS
 from sim.model.player import KINDS
 
@@ -126,7 +124,7 @@ def render(d: Debrief) -> str:
         lines.append(f"{mark} {r.outcome.replace('_', ' '):<21} {bar:<{BAR}} {r.share:6.1%}{you}")
     lines.append(f"   ({OUTCOME_MEANINGS[d.outcome]})")
     lines.append(
-        f"Days with a truce or agreement in force: you {d.value:.1f}; the runs' median {np.median(d.values):.1f}. "
+        f"Days with a truce or agreement in force: you {d.value:.1f}; the runs' median {d.median:.1f}. "
         f"Your story is at percentile {d.percentile:.0f} of the runs."
     )
     if not d.choices:

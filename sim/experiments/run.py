@@ -85,21 +85,23 @@ def simulate(
     ticks = scenario.data["clock"]["horizon_days"] * 24 // scenario.data["clock"]["tick_hours"]
     show = progress if progress is not None else replicates * ticks >= 2_000_000
     outcomes, parameters, timeline, events, steps = [], [], pd.DataFrame(), pd.DataFrame(), 0
+    spooled = spool is not None and keep_timelines > 0
     with tqdm(total=replicates, unit="rep", desc=scenario.name, disable=not show, leave=False) as bar:
         for i, chunk in enumerate(chunks):
             model = CeasefireModel(
                 scenario, seed=seed, replicates=chunk, keep_timelines=keep_timelines if i == 0 else 0
             )
-            if i == 0 and spool is not None and keep_timelines > 0:
+            if i == 0 and spooled:
                 run_spooled(model, spool)
-                timeline, events = spool.read("timeline", first_replicate), spool.read("events", first_replicate)
             else:
                 model.run()
             outcomes.append(model.outcomes())
             parameters.append(model.parameters())
             if i == 0:
                 steps = model.n_ticks
-                if spool is None or keep_timelines == 0:
+                if spooled:  # only the first kept replicate's rows come back, for its figure and story
+                    timeline, events = spool.read("timeline", first_replicate), spool.read("events", first_replicate)
+                else:
                     timeline, events = model.timeline(), model.events()
             model.release()
             bar.update(len(chunk))
@@ -114,7 +116,7 @@ def simulate(
         chunk_size=chunk_size,
         parameters=pd.concat(parameters, ignore_index=True),
         steps=steps,
-        spool=spool if keep_timelines > 0 else None,
+        spool=spool if spooled else None,
         kept_ids=list(range(first_replicate, first_replicate + min(keep_timelines, replicates))),
     )
 
